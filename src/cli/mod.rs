@@ -1,0 +1,156 @@
+//! The command line: parse → store/domain → print. Each command lives in its own module.
+
+mod context;
+mod end;
+mod handoff;
+mod init;
+mod log;
+mod merge;
+mod start;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+
+use crate::domain::scrub::RedactionNote;
+use crate::domain::time::parse_timestamp;
+use crate::store::{Store, StoreError, discover};
+
+#[derive(Debug, Parser)]
+#[command(name = "baton", version, about = "Pass the baton between AI coding sessions", max_term_width = 100)]
+pub struct Cli {
+    /// Sessions directory (default: $BATON_DIR, else the nearest docs/sessions upwards, else ./docs/sessions)
+    #[arg(long, global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// Session to act on (default: $BATON_SESSION, else the only active one)
+    #[arg(long, global = true, value_name = "ID")]
+    pub session: Option<String>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the sessions directory layout (idempotent; never overwrites)
+    Init,
+    /// Begin a session: prints its id, then the context pack
+    Start(start::StartArgs),
+    /// Print what a new session should load
+    Context(context::ContextArgs),
+    /// Log a decision, insight, achievement, blocker, next step or code into the session
+    #[command(subcommand)]
+    Log(log::LogCommand),
+    /// End the session: archive, handoff, logs, knowledge base; prints the handoff's path
+    End(end::EndArgs),
+    /// Write (or print) a session's handoff
+    Handoff(handoff::HandoffArgs),
+    /// Finish merges left undone (after fixing a file that did not parse)
+    Merge,
+}
+
+/// What a command failed with, and the exit code it maps to (DESIGN.md's contract).
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn usage(message: impl Into<String>) -> Self {
+        Failure { code: 2, message: message.into() }
+    }
+}
+
+impl From<StoreError> for Failure {
+    fn from(e: StoreError) -> Self {
+        let code = match e {
+            StoreError::Usage(_) | StoreError::Refused(_) => 2,
+            StoreError::Fs(_) => 3,
+        };
+        Failure { code, message: e.to_string() }
+    }
+}
+
+impl From<crate::store::fsio::FsError> for Failure {
+    fn from(e: crate::store::fsio::FsError) -> Self {
+        StoreError::Fs(e).into()
+    }
+}
+
+pub type CliResult = Result<(), Failure>;
+
+/// Everything a command needs from its environment, resolved once.
+pub struct Env {
+    pub store: Store,
+    pub session: Option<String>,
+    pub now: DateTime<Utc>,
+}
+
+impl Env {
+    fn resolve(cli: &Cli) -> Result<Env, Failure> {
+        let cwd = std::env::current_dir().map_err(|e| Failure { code: 3, message: format!("current directory: {e}") })?;
+        let env_dir = std::env::var("BATON_DIR").ok();
+        let root = discover::resolve_dir(cli.dir.as_deref(), env_dir.as_deref(), &cwd);
+        let session = cli.session.clone().or_else(|| std::env::var("BATON_SESSION").ok().filter(|s| !s.is_empty()));
+        Ok(Env { store: Store::open(root)?, session, now: now()? })
+    }
+}
+
+/// The current time; `BATON_NOW` (RFC 3339) pins it, for tests and generated histories.
+pub fn now() -> Result<DateTime<Utc>, Failure> {
+    match std::env::var("BATON_NOW") {
+        Ok(v) if !v.trim().is_empty() => {
+            parse_timestamp(&v).ok_or_else(|| Failure::usage(format!("BATON_NOW={v:?} is not an RFC 3339 time")))
+        }
+        _ => Ok(Utc::now()),
+    }
+}
+
+/// Redaction notes go to stderr: the user must know, and stdout stays scriptable.
+pub fn report_redactions(notes: &[RedactionNote]) {
+    let mut err = std::io::stderr().lock();
+    for n in notes {
+        let _ = writeln!(err, "baton: {n}");
+    }
+}
+
+pub fn run(cli: Cli) -> ExitCode {
+    let result = match &cli.command {
+        None => Err(Failure::usage("the dashboard is not built yet; try `baton context`")),
+        Some(command) => Env::resolve(&cli).and_then(|env| dispatch(command, &env)),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            if !f.message.is_empty() {
+                eprintln!("baton: {}", f.message);
+            }
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+fn dispatch(command: &Command, env: &Env) -> CliResult {
+    match command {
+        Command::Init => init::run(env),
+        Command::Start(args) => start::run(env, args),
+        Command::Context(args) => context::run(env, args),
+        Command::Log(cmd) => log::run(env, cmd),
+        Command::End(args) => end::run(env, args),
+        Command::Handoff(args) => handoff::run(env, args),
+        Command::Merge => merge::run(env),
+    }
+}
+
+/// Writes to stdout; a closed pipe (`baton context | head`) is not an error.
+pub fn print(text: &str) -> CliResult {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(Failure { code: 3, message: format!("stdout: {e}") }),
+    }
+}

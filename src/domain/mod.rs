@@ -1,0 +1,19 @@
+//! The pure core: types and logic with no I/O. Everything here is a function of its inputs
+//! (the current time included), so it is tested without a disk, a clock or a terminal.
+
+pub mod archive;
+pub mod compose;
+pub mod context;
+pub mod events;
+pub mod handoff;
+pub mod ids;
+pub mod items;
+pub mod json_doc;
+pub mod knowledge;
+pub mod problem;
+pub mod redact;
+pub mod scrub;
+pub mod session;
+pub mod template;
+pub mod text;
+pub mod time;

@@ -1,0 +1,1228 @@
+//! Secret redaction: every secret baton writes or sends becomes `[REDACTED:<rule>]`.
+//!
+//! The rules follow gitleaks' default configuration (`config/gitleaks.toml`): provider
+//! tokens with a recognisable prefix are matched by shape, while keyword rules
+//! (`api_key=…`, `Bearer …`) are gated by Shannon entropy so prose and code survive.
+//! Only the secret itself is replaced; key names, separators and `Bearer ` stay, so a
+//! redacted log still reads naturally.
+
+use std::collections::HashSet;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+/// One secret found in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Rule name, e.g. `github-pat`; it is what appears in `[REDACTED:<rule>]`.
+    pub rule: &'static str,
+    /// 1-based line of the match start.
+    pub line: usize,
+    /// 1-based column of the match start, counted in characters.
+    pub column: usize,
+    /// Byte offset of the secret's first byte in the original text.
+    pub start: usize,
+    /// Byte offset just past the secret in the original text.
+    pub end: usize,
+}
+
+/// Exact strings / regexes that must never be redacted (config allowlist for false positives).
+#[derive(Debug, Clone, Default)]
+pub struct Allowlist {
+    exact: HashSet<String>,
+    patterns: Vec<Regex>,
+}
+
+impl Allowlist {
+    /// Builds an allowlist; `patterns` are unanchored regexes tested against the secret
+    /// alone (not its surrounding line), like gitleaks' `regexTarget = "secret"`.
+    pub fn new(exact: Vec<String>, patterns: Vec<String>) -> Result<Allowlist, regex::Error> {
+        let patterns = patterns
+            .iter()
+            .map(|p| Regex::new(p))
+            .collect::<Result<Vec<_>, _>>()?;
+        let exact = exact.into_iter().filter(|s| !s.is_empty()).collect();
+        Ok(Allowlist { exact, patterns })
+    }
+
+    /// True when `secret` must be left as it is.
+    pub fn allows(&self, secret: &str) -> bool {
+        self.exact.contains(secret) || self.patterns.iter().any(|re| re.is_match(secret))
+    }
+}
+
+/// Finds secrets without changing anything (used by `baton validate` on files baton did not write).
+pub fn scan(text: &str, allow: &Allowlist) -> Vec<Finding> {
+    let spans = merge(candidates(text, allow));
+    locate(text, &spans)
+}
+
+/// Returns the redacted text and what was replaced. Each secret becomes `[REDACTED:<rule>]`.
+pub fn redact(text: &str, allow: &Allowlist) -> (String, Vec<Finding>) {
+    let findings = scan(text, allow);
+    if findings.is_empty() {
+        return (text.to_owned(), findings);
+    }
+    // Findings are sorted and disjoint, and every offset refers to the original text, so a
+    // single forward copy is equivalent to splicing from the end, without quadratic shifting.
+    let mut out = String::with_capacity(text.len());
+    let mut pos = 0;
+    for f in &findings {
+        out.push_str(&text[pos..f.start]);
+        out.push_str("[REDACTED:");
+        out.push_str(f.rule);
+        out.push(']');
+        pos = f.end;
+    }
+    out.push_str(&text[pos..]);
+    (out, findings)
+}
+
+/// What a raw match must also satisfy before it counts as a secret.
+#[derive(Clone, Copy)]
+enum Check {
+    /// The shape alone is convincing (fixed prefix, fixed length, key block).
+    Always,
+    /// Shape plus a minimum entropy, to skip placeholders such as `AKIAXXXXXXXXXXXXXXXX`.
+    MinEntropy(f64),
+    /// Keyword-introduced value: must look random rather than like a word, path or number.
+    Generic,
+    /// `Bearer <x>` outside an `Authorization` header, where prose is common.
+    LooseBearer,
+    /// Password part of `scheme://user:password@host`.
+    UrlPassword,
+}
+
+struct RuleSpec {
+    name: &'static str,
+    pattern: &'static str,
+    /// Capture group holding the secret; 0 is the whole match.
+    group: usize,
+    /// Lower-case literals of which at least one must occur for the rule to run at all.
+    keywords: &'static [&'static str],
+    check: Check,
+}
+
+struct Rule {
+    name: &'static str,
+    re: Regex,
+    group: usize,
+    keywords: &'static [&'static str],
+    check: Check,
+}
+
+/// Characters a keyword-introduced value may contain. Quotes, brackets, braces, commas,
+/// semicolons, colons, `&`, `|` and backslashes end it, which keeps code (`Option<String>`,
+/// `env::var(...)`), templates (`${{ secrets.X }}`), query strings, JSON escapes and
+/// already redacted text (`[REDACTED:…]`) out of the value.
+macro_rules! value_class {
+    () => {
+        r"[A-Za-z0-9!#$%*+./=?@^_~-]"
+    };
+}
+
+/// Keywords that introduce a secret value (gitleaks' generic-api-key list, minus the
+/// overly broad bare `key`/`access`, which mostly mean map keys and access modifiers).
+macro_rules! secret_keyword {
+    () => {
+        r"(?:(?:api|access|secret|private|client|signing|encryption|master)[_.-]?key|secret|token|passw(?:or)?d|pwd|credentials?|auth)"
+    };
+}
+
+/// Optional closing quote of a key, also in its JSON-escaped form (`\"`), as found in
+/// session logs that embed JSON inside JSON strings.
+macro_rules! opt_quote {
+    () => {
+        r#"(?:\\?["'`])?"#
+    };
+}
+
+// Earlier entries win ties (same start and length), so specific rules precede the
+// keyword-based catch-alls.
+const RULE_SPECS: &[RuleSpec] = &[
+    RuleSpec {
+        name: "private-key",
+        // Whole PEM block up to its END line; a BEGIN followed by key material but no END
+        // runs to the end of the text, since truncated keys are still secret. A header
+        // alone (code that parses PEM) is not redacted.
+        pattern: r"(?s)-----BEGIN[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----(?:.*?-----END[ A-Z0-9_-]{0,100}PRIVATE KEY(?: BLOCK)?-----|(?:\s|\\[rn])*[A-Za-z0-9+/=]{20}.*)",
+        group: 0,
+        keywords: &["private key"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "github-fine-grained-pat",
+        pattern: r"github_pat_[0-9A-Za-z_]{82,}",
+        group: 0,
+        keywords: &["github_pat_"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "github-pat",
+        pattern: r"ghp_[0-9A-Za-z]{36,}",
+        group: 0,
+        keywords: &["ghp_"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "github-oauth",
+        pattern: r"gho_[0-9A-Za-z]{36,}",
+        group: 0,
+        keywords: &["gho_"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "github-app-token",
+        pattern: r"gh[us]_[0-9A-Za-z]{36,}",
+        group: 0,
+        keywords: &["ghu_", "ghs_"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "github-refresh-token",
+        pattern: r"ghr_[0-9A-Za-z]{36,}",
+        group: 0,
+        keywords: &["ghr_"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "gitlab-pat",
+        // Classic 20-char form and the newer routable form with a `.xxxxxxxxx` suffix.
+        pattern: r"glpat-[0-9A-Za-z_-]{20,}(?:\.[0-9a-z]{9})?",
+        group: 0,
+        keywords: &["glpat-"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "gitlab-token",
+        // Pipeline trigger, deploy, feed, incoming mail, agent, OAuth app secret, runner,
+        // SCIM, feature flag, CI/CD job tokens and runner registration tokens.
+        pattern: r"(?:gl(?:ptt|dt|ft|imt|agent|oas|rt|soat|ffct)-[0-9A-Za-z_-]{20,}(?:\.[0-9a-z]{9})?|glcbt-[0-9A-Za-z]{1,5}_[0-9A-Za-z_-]{20,}|GR1348941[0-9A-Za-z_-]{20,})",
+        group: 0,
+        keywords: &[
+            "glptt-",
+            "gldt-",
+            "glft-",
+            "glimt-",
+            "glagent-",
+            "gloas-",
+            "glrt-",
+            "glsoat-",
+            "glffct-",
+            "glcbt-",
+            "gr1348941",
+        ],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "gitlab-session-cookie",
+        pattern: r"_gitlab_session=([0-9a-z]{32,})",
+        group: 1,
+        keywords: &["_gitlab_session="],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "aws-access-key",
+        pattern: r"\b(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}\b",
+        group: 0,
+        keywords: &["a3t", "akia", "asia", "abia", "acca"],
+        check: Check::MinEntropy(3.0),
+    },
+    RuleSpec {
+        name: "aws-secret-key",
+        pattern: concat!(
+            r"(?i)(?:aws_?)?secret_?access_?key",
+            opt_quote!(),
+            r"[ \t]*(?::=|=>|=|:)[ \t]*",
+            opt_quote!(),
+            r"([A-Za-z0-9/+=]{40})(?:[^A-Za-z0-9/+=]|$)"
+        ),
+        group: 1,
+        keywords: &["secret"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "anthropic-admin-key",
+        pattern: r"\bsk-ant-admin\d{2}-[0-9A-Za-z_-]{20,}",
+        group: 0,
+        keywords: &["sk-ant-"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "anthropic-api-key",
+        // api03 keys, plus the sid/oat/ort session and OAuth tokens coding agents use.
+        pattern: r"\bsk-ant-(?:api|sid|oat|ort)\d{2}-[0-9A-Za-z_-]{20,}",
+        group: 0,
+        keywords: &["sk-ant-"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "openai-api-key",
+        // Project/service-account/admin keys, any key carrying the `T3BlbkFJ` marker
+        // (base64 of "OpenAI"), and legacy `sk-` + 48 alphanumerics.
+        pattern: r"\bsk-(?:(?:proj|svcacct|admin)-[0-9A-Za-z_-]{20,}|[0-9A-Za-z_-]*T3BlbkFJ[0-9A-Za-z_-]+|[0-9A-Za-z]{32,})",
+        group: 0,
+        keywords: &["sk-"],
+        check: Check::MinEntropy(3.0),
+    },
+    RuleSpec {
+        name: "slack-token",
+        // Bot, user, workspace, refresh, legacy and config tokens, plus app-level tokens.
+        pattern: r"\b(?:(?:xoxe\.)?xox[abeoprs]-[0-9A-Za-z-]{10,}|xapp-\d-[0-9A-Za-z-]{10,})",
+        group: 0,
+        keywords: &["xox", "xapp-"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "slack-webhook-url",
+        pattern: r"(?:https?://)?hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9+/_-]{20,}",
+        group: 0,
+        keywords: &["hooks.slack.com"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "stripe-key",
+        // Publishable `pk_` keys are meant to be public, so they are left alone.
+        pattern: r"\b(?:(?:sk|rk)_(?:live|test|prod)_[0-9A-Za-z]{10,}|whsec_[0-9A-Za-z+/=]{24,})",
+        group: 0,
+        keywords: &["_live_", "_test_", "_prod_", "whsec_"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "gcp-api-key",
+        pattern: r"\bAIza[0-9A-Za-z_-]{35,}",
+        group: 0,
+        keywords: &["aiza"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "huggingface-token",
+        pattern: r"\b(?:hf_|api_org_)[A-Za-z]{34,}\b",
+        group: 0,
+        keywords: &["hf_", "api_org_"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "jwt",
+        // Header and payload are base64url JSON objects, hence both start with `eyJ`;
+        // the signature may be empty for unsigned tokens.
+        pattern: r"\beyJ[0-9A-Za-z_-]{10,}\.eyJ[0-9A-Za-z_-]{10,}\.[0-9A-Za-z_-]*",
+        group: 0,
+        keywords: &["eyj"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "bearer",
+        // Inside an Authorization header the token is a secret whatever it looks like.
+        pattern: concat!(
+            r"(?i)\bauthorization",
+            opt_quote!(),
+            r"[ \t]*[:=][ \t]*",
+            opt_quote!(),
+            r"bearer[ \t]+([0-9A-Za-z._~+/=-]{8,})"
+        ),
+        group: 1,
+        keywords: &["bearer"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "bearer",
+        // Elsewhere (`-H 'X-Auth: Bearer …'`, config strings) "bearer" is also a word.
+        pattern: r"(?i)\bbearer[ \t]+([0-9A-Za-z._~+/=-]{16,})",
+        group: 1,
+        keywords: &["bearer"],
+        check: Check::LooseBearer,
+    },
+    RuleSpec {
+        name: "basic-auth",
+        pattern: concat!(
+            r"(?i)\bauthorization",
+            opt_quote!(),
+            r"[ \t]*[:=][ \t]*",
+            opt_quote!(),
+            r"basic[ \t]+([A-Za-z0-9+/]{8,}={0,2})"
+        ),
+        group: 1,
+        keywords: &["basic"],
+        check: Check::Always,
+    },
+    RuleSpec {
+        name: "url-credentials",
+        pattern: r#"\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:@/?#"'`<>\[\]{}\\]*:([^\s:@/?#"'`<>\[\]{}\\]{3,})@"#,
+        group: 1,
+        keywords: &["://"],
+        check: Check::UrlPassword,
+    },
+    RuleSpec {
+        name: "generic-api-key",
+        // `KEY=value`, `KEY: value`, `"key": "value"`, `key := value`, `'key' => 'value'`.
+        pattern: concat!(
+            "(?i)",
+            secret_keyword!(),
+            r"[A-Za-z0-9_.-]{0,40}",
+            opt_quote!(),
+            r"[ \t]*(?::=|=>|=|:)[ \t]*",
+            opt_quote!(),
+            "(",
+            value_class!(),
+            "{8,})"
+        ),
+        group: 1,
+        keywords: &[
+            "key",
+            "secret",
+            "token",
+            "pass",
+            "pwd",
+            "credential",
+            "auth",
+        ],
+        check: Check::Generic,
+    },
+    RuleSpec {
+        name: "generic-api-key",
+        // Command-line flags: `--token VALUE`, `--db-password 'VALUE'`.
+        pattern: concat!(
+            r"(?i)--[a-z0-9_-]*",
+            secret_keyword!(),
+            r#"[a-z0-9_-]*[ \t]+["']?("#,
+            value_class!(),
+            "{8,})"
+        ),
+        group: 1,
+        keywords: &["--"],
+        check: Check::Generic,
+    },
+];
+
+static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
+    RULE_SPECS
+        .iter()
+        .map(|s| Rule {
+            name: s.name,
+            re: Regex::new(s.pattern).expect("built-in redaction pattern must compile"),
+            group: s.group,
+            keywords: s.keywords,
+            check: s.check,
+        })
+        .collect()
+});
+
+/// A raw match before overlaps are resolved.
+struct Candidate {
+    start: usize,
+    end: usize,
+    /// Index into `RULES`; lower wins ties.
+    priority: usize,
+}
+
+fn candidates(text: &str, allow: &Allowlist) -> Vec<Candidate> {
+    let mut out = Vec::new();
+    if text.is_empty() {
+        return out;
+    }
+    // One lower-cased copy lets every rule be skipped cheaply when its literals are absent,
+    // which is the common case for a large log.
+    let lower = text.to_ascii_lowercase();
+    for (priority, rule) in RULES.iter().enumerate() {
+        if !rule.keywords.iter().any(|k| lower.contains(k)) {
+            continue;
+        }
+        let mut push = |start: usize, end: usize| {
+            let secret = &text[start..end];
+            if start < end && passes(rule.check, secret) && !allow.allows(secret) {
+                out.push(Candidate {
+                    start,
+                    end,
+                    priority,
+                });
+            }
+        };
+        if rule.group == 0 {
+            for m in rule.re.find_iter(text) {
+                push(m.start(), m.end());
+            }
+        } else {
+            for caps in rule.re.captures_iter(text) {
+                let (Some(whole), Some(m)) = (caps.get(0), caps.get(rule.group)) else {
+                    continue;
+                };
+                // `https://oauth2:<pw>@host` reads as `auth…: value`; URL userinfo belongs
+                // to the url-credentials rule, which stops at the `@`.
+                if matches!(rule.check, Check::Generic) && in_url_userinfo(text, whole.start()) {
+                    continue;
+                }
+                push(m.start(), m.end());
+            }
+        }
+    }
+    out
+}
+
+/// True when the identifier around `pos` directly follows a URL scheme's `://`.
+fn in_url_userinfo(text: &str, pos: usize) -> bool {
+    let head = text[..pos].trim_end_matches(|c: char| {
+        c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-' | '%' | '+' | '~')
+    });
+    head.ends_with("://")
+}
+
+/// A resolved, non-overlapping secret span.
+struct Span {
+    start: usize,
+    end: usize,
+    rule: &'static str,
+    /// Length and priority of the candidate that named the span.
+    best_len: usize,
+    best_priority: usize,
+}
+
+/// Earliest start wins, then the longest match, then rule order. Candidates that overlap a
+/// kept span are folded into it (extending it if they reach further) rather than dropped,
+/// so a partial overlap can never leave the tail of a secret in clear text.
+fn merge(mut cands: Vec<Candidate>) -> Vec<Span> {
+    cands.sort_by(|a, b| {
+        a.start
+            .cmp(&b.start)
+            .then(b.end.cmp(&a.end))
+            .then(a.priority.cmp(&b.priority))
+    });
+    let mut spans: Vec<Span> = Vec::with_capacity(cands.len());
+    for c in cands {
+        let len = c.end - c.start;
+        if let Some(last) = spans.last_mut()
+            && c.start < last.end
+        {
+            if len > last.best_len {
+                last.rule = RULES[c.priority].name;
+                last.best_len = len;
+                last.best_priority = c.priority;
+            } else if len == last.best_len && c.priority < last.best_priority {
+                last.rule = RULES[c.priority].name;
+                last.best_priority = c.priority;
+            }
+            last.end = last.end.max(c.end);
+            continue;
+        }
+        spans.push(Span {
+            start: c.start,
+            end: c.end,
+            rule: RULES[c.priority].name,
+            best_len: len,
+            best_priority: c.priority,
+        });
+    }
+    spans
+}
+
+/// Adds line and column, walking the text once: recounting from each line start would be
+/// quadratic on a 1 MB single-line JSON log with many secrets.
+fn locate(text: &str, spans: &[Span]) -> Vec<Finding> {
+    let mut findings = Vec::with_capacity(spans.len());
+    let mut pos = 0;
+    let mut line = 1;
+    let mut column = 1;
+    for s in spans {
+        let gap = &text[pos..s.start];
+        match gap.rfind('\n') {
+            Some(last_nl) => {
+                line += gap.bytes().filter(|&b| b == b'\n').count();
+                column = gap[last_nl + 1..].chars().count() + 1;
+            }
+            None => column += gap.chars().count(),
+        }
+        findings.push(Finding {
+            rule: s.rule,
+            line,
+            column,
+            start: s.start,
+            end: s.end,
+        });
+        pos = s.start;
+    }
+    findings
+}
+
+fn passes(check: Check, secret: &str) -> bool {
+    match check {
+        Check::Always => true,
+        Check::MinEntropy(min) => shannon_entropy(secret) >= min,
+        Check::Generic => looks_random(secret),
+        Check::LooseBearer => secret.bytes().any(|b| b.is_ascii_digit()) && looks_random(secret),
+        Check::UrlPassword => {
+            !secret.bytes().all(|b| b.is_ascii_alphabetic()) && !is_env_reference(secret)
+        }
+    }
+}
+
+/// Shannon entropy in bits per byte; values are ASCII by construction of the patterns.
+fn shannon_entropy(s: &str) -> f64 {
+    let mut counts = [0u32; 256];
+    for b in s.bytes() {
+        counts[usize::from(b)] += 1;
+    }
+    let len = s.len() as f64;
+    counts
+        .iter()
+        .filter(|&&c| c > 0)
+        .map(|&c| {
+            let p = f64::from(c) / len;
+            -p * p.log2()
+        })
+        .sum()
+}
+
+/// Entropy a value of `len` bytes needs to count as random. An n-char string can hold at
+/// most log2(n) bits/char, so a flat 3.5 would never fire below 12 chars; short values get
+/// a proportionally lower bar (random 8-char keys score ~2.8-3.0, English words far less).
+fn entropy_threshold(len: usize) -> f64 {
+    ((len as f64).log2() - 0.5).min(3.5)
+}
+
+/// Decides whether a keyword-introduced value is a secret rather than a word, identifier,
+/// path, number, e-mail address or variable reference (gitleaks' generic allowlists).
+fn looks_random(v: &str) -> bool {
+    let b = v.as_bytes();
+    if b.len() < 8 {
+        return false;
+    }
+    // Words and identifiers: `changeme`, `my-app-secret`, `process.env.API_KEY`.
+    if b.iter()
+        .all(|c| c.is_ascii_alphabetic() || matches!(c, b'_' | b'.' | b'-'))
+    {
+        return false;
+    }
+    // Counts, dates, versions, IPs: `4096`, `2024-01-15`, `1.2.3`.
+    if b.iter()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'.' | b'-' | b'_' | b'/' | b'+'))
+    {
+        return false;
+    }
+    if is_env_reference(v) || is_dotted_or_path(v) || is_email(v) {
+        return false;
+    }
+    shannon_entropy(v) >= entropy_threshold(b.len())
+}
+
+/// `$NAME` or `%NAME%`: a reference to where the secret lives, not the secret.
+fn is_env_reference(v: &str) -> bool {
+    let ident =
+        |s: &str| !s.is_empty() && s.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_');
+    if let Some(rest) = v.strip_prefix('$') {
+        return ident(rest);
+    }
+    v.len() > 2 && v.starts_with('%') && v.ends_with('%') && ident(&v[1..v.len() - 1])
+}
+
+/// Paths and dotted code references (`src/domain/redact.rs`, `config.api_key_v2`,
+/// `~/.aws/credentials`): every segment is a word optionally ending in a few digits.
+/// Random tokens put digits mid-segment, so they do not qualify.
+fn is_dotted_or_path(v: &str) -> bool {
+    let v = v.trim_end_matches(['!', '?']);
+    let v = v.strip_prefix('~').unwrap_or(v);
+    if !v.contains(['.', '/']) {
+        return false;
+    }
+    v.split(['.', '/']).all(|seg| {
+        let letters = seg.trim_end_matches(|c: char| c.is_ascii_digit());
+        seg.len() - letters.len() <= 4
+            && letters
+                .bytes()
+                .all(|c| c.is_ascii_alphabetic() || c == b'_' || c == b'-')
+    })
+}
+
+fn is_email(v: &str) -> bool {
+    let Some((local, domain)) = v.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && domain
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const UPPER: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    const LOWER: &str = "abcdefghijklmnopqrstuvwxyz";
+    const DIGITS: &str = "0123456789";
+
+    fn alnum() -> String {
+        format!("{UPPER}{LOWER}{DIGITS}")
+    }
+
+    /// Deterministic pseudo-random string, so fake tokens have a real token's entropy
+    /// without any secret-looking literal in this file.
+    fn fake(alphabet: &str, n: usize, seed: u64) -> String {
+        let chars: Vec<char> = alphabet.chars().collect();
+        let mut x = seed.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        (0..n)
+            .map(|_| {
+                x = x
+                    .wrapping_mul(6_364_136_223_846_793_005)
+                    .wrapping_add(1_442_695_040_888_963_407);
+                chars[((x >> 33) % chars.len() as u64) as usize]
+            })
+            .collect()
+    }
+
+    fn red(text: &str) -> String {
+        redact(text, &Allowlist::default()).0
+    }
+
+    /// Asserts the exact redaction and that every finding's range holds a real match.
+    fn check(input: &str, expected: &str) {
+        let (out, findings) = redact(input, &Allowlist::default());
+        assert_eq!(out, expected, "input: {input}");
+        assert_eq!(scan(input, &Allowlist::default()), findings);
+        for f in &findings {
+            assert!(f.start < f.end && f.end <= input.len());
+        }
+        assert_eq!(red(&out), out, "not idempotent for: {input}");
+    }
+
+    fn untouched(input: &str) {
+        let (out, findings) = redact(input, &Allowlist::default());
+        assert!(findings.is_empty(), "unexpected {findings:?} in {input:?}");
+        assert_eq!(out, input);
+    }
+
+    // ---- provider tokens ----
+
+    #[test]
+    fn github_tokens() {
+        for (prefix, rule) in [
+            ("ghp_", "github-pat"),
+            ("gho_", "github-oauth"),
+            ("ghu_", "github-app-token"),
+            ("ghs_", "github-app-token"),
+            ("ghr_", "github-refresh-token"),
+        ] {
+            let tok = format!("{prefix}{}", fake(&alnum(), 36, 1));
+            check(
+                &format!("export GH={tok}\nnext line"),
+                &format!("export GH=[REDACTED:{rule}]\nnext line"),
+            );
+        }
+        let fine = format!(
+            "github_pat_{}_{}",
+            fake(&alnum(), 22, 2),
+            fake(&alnum(), 59, 3)
+        );
+        check(
+            &format!("GITHUB_TOKEN=\"{fine}\""),
+            "GITHUB_TOKEN=\"[REDACTED:github-fine-grained-pat]\"",
+        );
+    }
+
+    #[test]
+    fn github_pat_wins_over_generic_keyword_rule() {
+        let tok = format!("ghp_{}", fake(&alnum(), 36, 4));
+        let input = format!("GITHUB_TOKEN={tok}");
+        let (out, findings) = redact(&input, &Allowlist::default());
+        assert_eq!(out, "GITHUB_TOKEN=[REDACTED:github-pat]");
+        assert_eq!(findings.len(), 1);
+        assert_eq!(&input[findings[0].start..findings[0].end], tok);
+    }
+
+    #[test]
+    fn gitlab_tokens() {
+        let pat = format!("glpat-{}", fake(&alnum(), 20, 5));
+        check(
+            &format!("git clone https://oauth2:{pat}@gitlab.com/x/y.git"),
+            "git clone https://oauth2:[REDACTED:gitlab-pat]@gitlab.com/x/y.git",
+        );
+        let routable = format!(
+            "glpat-{}.01{}",
+            fake(&alnum(), 27, 6),
+            fake(&format!("{LOWER}{DIGITS}"), 7, 7)
+        );
+        check(
+            &format!("token {routable} end"),
+            "token [REDACTED:gitlab-pat] end",
+        );
+        for prefix in ["glptt-", "gldt-", "glft-", "glrt-", "glsoat-", "glffct-"] {
+            let tok = format!("{prefix}{}", fake("0123456789abcdef", 40, 8));
+            check(&format!("t: {tok}"), "t: [REDACTED:gitlab-token]");
+        }
+        let reg = format!("GR1348941{}", fake(&alnum(), 20, 9));
+        check(&format!("reg {reg}"), "reg [REDACTED:gitlab-token]");
+        let job = format!("glcbt-64_{}", fake(&alnum(), 20, 10));
+        check(&format!("job {job}"), "job [REDACTED:gitlab-token]");
+        let cookie = fake(&format!("{LOWER}{DIGITS}"), 32, 11);
+        check(
+            &format!("Cookie: _gitlab_session={cookie}"),
+            "Cookie: _gitlab_session=[REDACTED:gitlab-session-cookie]",
+        );
+    }
+
+    #[test]
+    fn aws_keys() {
+        let upper_digits = format!("{UPPER}{DIGITS}");
+        let id = format!("AKIA{}", fake(&upper_digits, 16, 12));
+        let session_id = format!("ASIA{}", fake(&upper_digits, 16, 13));
+        let secret = fake(&format!("{}+/", alnum()), 40, 14);
+        check(
+            &format!("[default]\naws_access_key_id = {id}\naws_secret_access_key = {secret}\n"),
+            "[default]\naws_access_key_id = [REDACTED:aws-access-key]\naws_secret_access_key = [REDACTED:aws-secret-key]\n",
+        );
+        check(
+            &format!(r#"{{"AccessKeyId": "{session_id}", "SecretAccessKey": "{secret}"}}"#),
+            r#"{"AccessKeyId": "[REDACTED:aws-access-key]", "SecretAccessKey": "[REDACTED:aws-secret-key]"}"#,
+        );
+        check(
+            &format!("export AWS_SECRET_ACCESS_KEY={secret}"),
+            "export AWS_SECRET_ACCESS_KEY=[REDACTED:aws-secret-key]",
+        );
+        // Placeholders have too little entropy to be real key ids.
+        untouched(&format!("AKIA{}", "X".repeat(16)));
+    }
+
+    #[test]
+    fn openai_keys() {
+        let an = format!("{}_-", alnum());
+        let proj = format!("sk-proj-{}T3BlbkFJ{}", fake(&an, 74, 15), fake(&an, 74, 16));
+        check(
+            &format!("OPENAI_API_KEY={proj}"),
+            "OPENAI_API_KEY=[REDACTED:openai-api-key]",
+        );
+        let marker = format!(
+            "sk-{}T3BlbkFJ{}",
+            fake(&alnum(), 20, 17),
+            fake(&alnum(), 20, 18)
+        );
+        check(
+            &format!("key is {marker}."),
+            "key is [REDACTED:openai-api-key].",
+        );
+        let legacy = format!("sk-{}", fake(&alnum(), 48, 19));
+        check(
+            &format!("openai.api_key = '{legacy}'"),
+            "openai.api_key = '[REDACTED:openai-api-key]'",
+        );
+        untouched("pip install scikit-learn; see task-list and sk-learn docs");
+    }
+
+    #[test]
+    fn anthropic_keys() {
+        let an = format!("{}_-", alnum());
+        let api = format!("sk-ant-api03-{}AA", fake(&an, 93, 20));
+        check(
+            &format!("ANTHROPIC_API_KEY={api}\n"),
+            "ANTHROPIC_API_KEY=[REDACTED:anthropic-api-key]\n",
+        );
+        let admin = format!("sk-ant-admin01-{}AA", fake(&an, 93, 21));
+        check(
+            &format!("x-api-key: {admin}"),
+            "x-api-key: [REDACTED:anthropic-admin-key]",
+        );
+    }
+
+    #[test]
+    fn slack_tokens_and_webhooks() {
+        for (prefix, seed) in [("xoxb-", 22), ("xoxp-", 23), ("xoxa-2-", 24), ("xoxr-", 25)] {
+            let tok = format!(
+                "{prefix}{}-{}-{}",
+                fake(DIGITS, 12, seed),
+                fake(DIGITS, 13, seed + 100),
+                fake(&alnum(), 24, seed + 200)
+            );
+            check(
+                &format!("SLACK_BOT={tok} rest"),
+                "SLACK_BOT=[REDACTED:slack-token] rest",
+            );
+        }
+        let legacy = format!(
+            "xoxs-{}-{}-{}-{}",
+            fake(DIGITS, 10, 26),
+            fake(DIGITS, 10, 27),
+            fake(DIGITS, 10, 28),
+            fake("0123456789abcdef", 64, 29)
+        );
+        check(&legacy, "[REDACTED:slack-token]");
+        let up_dig = format!("{UPPER}{DIGITS}");
+        let hook = format!(
+            "https://hooks.slack.com/services/T{}/B{}/{}",
+            fake(&up_dig, 8, 30),
+            fake(&up_dig, 8, 31),
+            fake(&alnum(), 24, 32)
+        );
+        check(
+            &format!("curl -X POST {hook} -d '{{}}'"),
+            "curl -X POST [REDACTED:slack-webhook-url] -d '{}'",
+        );
+    }
+
+    #[test]
+    fn stripe_keys() {
+        for (prefix, seed) in [("sk_live_", 33), ("sk_test_", 34), ("rk_live_", 35)] {
+            let tok = format!("{prefix}{}", fake(&alnum(), 24, seed));
+            check(
+                &format!("Stripe::Key = \"{tok}\";"),
+                "Stripe::Key = \"[REDACTED:stripe-key]\";",
+            );
+        }
+        // Publishable keys are public by design; `risk_test_…` is not a key.
+        untouched(&format!("pk_live_{}", fake(&alnum(), 24, 36)));
+        untouched("fn risk_test_calculation_works() {}");
+    }
+
+    #[test]
+    fn google_api_key_and_service_account() {
+        let key = format!("AIza{}", fake(&format!("{}_-", alnum()), 35, 37));
+        check(
+            &format!("maps?key={key}&q=x"),
+            "maps?key=[REDACTED:gcp-api-key]&q=x",
+        );
+        let body: String = (0..6)
+            .map(|i| fake(&format!("{}+/", alnum()), 64, 38 + i))
+            .collect::<Vec<_>>()
+            .join("\\n");
+        let pem = format!("-----BEGIN PRIVATE KEY-----\\n{body}\\n-----END PRIVATE KEY-----\\n");
+        let json = format!(
+            "{{\n  \"type\": \"service_account\",\n  \"project_id\": \"demo-project\",\n  \"private_key\": \"{pem}\",\n  \"client_email\": \"bot@demo-project.iam.gserviceaccount.com\"\n}}"
+        );
+        check(
+            &json,
+            "{\n  \"type\": \"service_account\",\n  \"project_id\": \"demo-project\",\n  \"private_key\": \"[REDACTED:private-key]\\n\",\n  \"client_email\": \"bot@demo-project.iam.gserviceaccount.com\"\n}",
+        );
+    }
+
+    #[test]
+    fn huggingface_token() {
+        let tok = format!("hf_{}", fake(&format!("{UPPER}{LOWER}"), 34, 44));
+        check(
+            &format!("HF_TOKEN={tok}"),
+            "HF_TOKEN=[REDACTED:huggingface-token]",
+        );
+    }
+
+    #[test]
+    fn private_key_blocks() {
+        let b64 = format!("{}+/", alnum());
+        let body: Vec<String> = (0..5).map(|i| fake(&b64, 64, 45 + i)).collect();
+        let block = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----",
+            body.join("\n")
+        );
+        check(
+            &format!("before\n{block}\nafter\n"),
+            "before\n[REDACTED:private-key]\nafter\n",
+        );
+        let openssh = format!(
+            "-----BEGIN OPENSSH PRIVATE KEY-----\n{}\n-----END OPENSSH PRIVATE KEY-----",
+            body.join("\n")
+        );
+        check(&openssh, "[REDACTED:private-key]");
+        // Truncated: no END, so everything from BEGIN on is key material.
+        let truncated = format!(
+            "cat id_ed25519\n-----BEGIN PRIVATE KEY-----\n{}\n{}",
+            body[0], body[1]
+        );
+        check(&truncated, "cat id_ed25519\n[REDACTED:private-key]");
+        // A header with no key material is code or docs, not a key.
+        untouched(r#"if line.starts_with("-----BEGIN PRIVATE KEY-----") { parse(line) }"#);
+    }
+
+    #[test]
+    fn jwt() {
+        let b64u = format!("{}_-", alnum());
+        let jwt = format!(
+            "eyJ{}.eyJ{}.{}",
+            fake(&b64u, 30, 50),
+            fake(&b64u, 60, 51),
+            fake(&b64u, 43, 52)
+        );
+        check(
+            &format!("{{\"id_token\": \"{jwt}\"}}"),
+            "{\"id_token\": \"[REDACTED:jwt]\"}",
+        );
+        // Inside an Authorization header the more specific rule names the span, once.
+        let input = format!("Authorization: Bearer {jwt}");
+        let (out, findings) = redact(&input, &Allowlist::default());
+        assert_eq!(out, "Authorization: Bearer [REDACTED:jwt]");
+        assert_eq!(findings.len(), 1);
+        assert_eq!(&input[findings[0].start..findings[0].end], jwt);
+    }
+
+    #[test]
+    fn bearer_tokens() {
+        let tok = fake(&alnum(), 32, 53);
+        check(
+            &format!("curl -H \"Authorization: Bearer {tok}\" http://127.0.0.1:8400/health"),
+            "curl -H \"Authorization: Bearer [REDACTED:bearer]\" http://127.0.0.1:8400/health",
+        );
+        check(
+            &format!("curl -H 'authorization: bearer {tok}' https://api.example.com"),
+            "curl -H 'authorization: bearer [REDACTED:bearer]' https://api.example.com",
+        );
+        check(
+            &format!("-H 'X-Upstream: Bearer {tok}'"),
+            "-H 'X-Upstream: Bearer [REDACTED:bearer]'",
+        );
+        check(
+            &format!(r#"{{"headers": {{"Authorization": "Bearer {tok}"}}}}"#),
+            r#"{"headers": {"Authorization": "Bearer [REDACTED:bearer]"}}"#,
+        );
+        untouched("Use the Bearer authentication scheme; bearer tokens expire.");
+        untouched(r#"curl -H "Authorization: Bearer $TOKEN" https://api.example.com"#);
+    }
+
+    #[test]
+    fn basic_auth_header() {
+        let creds = fake(&format!("{}+/", alnum()), 24, 54);
+        check(
+            &format!("Authorization: Basic {creds}=="),
+            "Authorization: Basic [REDACTED:basic-auth]",
+        );
+    }
+
+    #[test]
+    fn url_credentials() {
+        let pw = fake(&alnum(), 16, 55);
+        check(
+            &format!("DATABASE_URL=postgres://app:{pw}@db:5432/app"),
+            "DATABASE_URL=postgres://app:[REDACTED:url-credentials]@db:5432/app",
+        );
+        untouched("postgres://user:password@localhost/db and ssh://git@github.com/o/r");
+        untouched("https://user:$DB_PASS@host/");
+    }
+
+    // ---- keyword rules ----
+
+    #[test]
+    fn generic_keyword_forms_keep_key_and_separator() {
+        let v = fake(&alnum(), 32, 56);
+        let cases = [
+            (format!("API_KEY={v}"), "API_KEY=[REDACTED:generic-api-key]"),
+            (format!("apikey: {v}"), "apikey: [REDACTED:generic-api-key]"),
+            (
+                format!("\"client_secret\": \"{v}\","),
+                "\"client_secret\": \"[REDACTED:generic-api-key]\",",
+            ),
+            (
+                format!("access_token={v}&scope=repo"),
+                "access_token=[REDACTED:generic-api-key]&scope=repo",
+            ),
+            (
+                format!("db_password = '{v}'"),
+                "db_password = '[REDACTED:generic-api-key]'",
+            ),
+            (
+                format!("secret := \"{v}\""),
+                "secret := \"[REDACTED:generic-api-key]\"",
+            ),
+            (
+                format!("'token' => '{v}',"),
+                "'token' => '[REDACTED:generic-api-key]',",
+            ),
+            (
+                format!("mycli login --token {v} --verbose"),
+                "mycli login --token [REDACTED:generic-api-key] --verbose",
+            ),
+            (
+                format!("{{\\\"apiKey\\\": \\\"{v}\\\"}}"),
+                "{\\\"apiKey\\\": \\\"[REDACTED:generic-api-key]\\\"}",
+            ),
+        ];
+        for (input, expected) in &cases {
+            check(input, expected);
+        }
+        // Short random passwords are caught too: the entropy bar scales with length.
+        let short = fake(&alnum(), 10, 57);
+        check(
+            &format!("PASSWORD={short}"),
+            "PASSWORD=[REDACTED:generic-api-key]",
+        );
+    }
+
+    #[test]
+    fn generic_keeps_low_entropy_and_non_secret_values() {
+        for input in [
+            "password=changeme",
+            "token=aaaaaaaaaaaaaaaa",
+            "secret: 12345678901234",
+            "\"max_tokens\": 4096, \"input_tokens\": 123456789",
+            "token_expiry=2025-01-15",
+            "api_key: Option<String>,",
+            "let token = std::env::var(\"GITHUB_TOKEN\")?;",
+            "const apiKey = process.env.OPENAI_API_KEY;",
+            "API_KEY=$OPENAI_API_KEY",
+            "password: ${{ secrets.DB_PASSWORD }}",
+            "token_file=~/.config/gh/hosts.yml",
+            "credentials: /home/dev/.aws/credentials",
+            "auth_email=someone@example.com",
+            "tokenizer: gpt2",
+            "API_KEY=[REDACTED:generic-api-key]",
+        ] {
+            untouched(input);
+        }
+    }
+
+    // ---- must stay untouched ----
+
+    #[test]
+    fn prose_is_untouched() {
+        untouched(
+            "We should rotate the API token tomorrow. The secret is to keep the password \
+             manager open. password: see the vault. Token refresh happens every hour, and \
+             the auth flow uses a client secret stored elsewhere.",
+        );
+    }
+
+    #[test]
+    fn hashes_uuids_urls_paths_versions_dates_untouched() {
+        untouched("commit 3f9c2a1b7e4d8f06a5b1c2d3e4f5061728394a5b");
+        untouched("3f9c2a1");
+        untouched(
+            "3f9c2a1 Refresh auth token handling (#42)\n\
+             a5b1c2d secret: redact before write\n\
+             e4f5061 Bump version to 1.4.0-rc.1",
+        );
+        untouched("session 550e8400-e29b-41d4-a716-446655440000 started");
+        untouched("curl http://127.0.0.1:8400/health && open https://example.com/docs?page=2");
+        untouched("edit src/domain/redact.rs and /usr/local/bin/baton or C:\\Users\\dev\\x.txt");
+        untouched("baton 0.1.0, requires rustc >= 1.89.0, semver 2.0.0-beta.3+build.7");
+        untouched("2025-01-15T10:30:00Z and 2025-01-15 and 10:30:00+02:00");
+    }
+
+    #[test]
+    fn markdown_untouched() {
+        untouched(
+            "# Setup\n\n- `API_KEY`: the key used for uploads (see [docs](https://x.io/a)).\n\
+             - **Token:** stored in the vault\n\n| name | secret |\n|---|---|\n| a | no |\n\n\
+             ```sh\nexport API_KEY=\"$API_KEY\"\n```\n> password: ask the admin\n",
+        );
+    }
+
+    #[test]
+    fn already_redacted_is_untouched_and_idempotent() {
+        untouched("token=[REDACTED:github-pat] and Authorization: Bearer [REDACTED:bearer]");
+        untouched("[REDACTED:private-key] [REDACTED:aws-secret-key] [REDACTED:jwt]");
+        let tok = format!("ghp_{}", fake(&alnum(), 36, 58));
+        let jwt = format!(
+            "eyJ{}.eyJ{}.{}",
+            fake(&alnum(), 20, 59),
+            fake(&alnum(), 40, 60),
+            fake(&alnum(), 43, 61)
+        );
+        let input = format!(
+            "GITHUB_TOKEN={tok}\nAuthorization: Bearer {jwt}\npassword = \"{}\"\n",
+            fake(&alnum(), 20, 62)
+        );
+        let once = red(&input);
+        assert_ne!(once, input);
+        assert_eq!(red(&once), once);
+    }
+
+    // ---- allowlist ----
+
+    #[test]
+    fn allowlist_exact_and_pattern() {
+        let tok = format!("ghp_{}", fake(&alnum(), 36, 63));
+        let other = format!("ghp_{}", fake(&alnum(), 36, 64));
+        let text = format!("a {tok}\nb {other}\n");
+        let allow = Allowlist::new(vec![tok.clone()], vec![]).expect("valid allowlist");
+        assert!(allow.allows(&tok));
+        let (out, findings) = redact(&text, &allow);
+        assert_eq!(out, format!("a {tok}\nb [REDACTED:github-pat]\n"));
+        assert_eq!(findings.len(), 1);
+
+        let example = format!("AKIA{}EXAMPLE", fake(&format!("{UPPER}{DIGITS}"), 9, 65));
+        let allow = Allowlist::new(vec![], vec!["EXAMPLE$".to_owned()]).expect("valid allowlist");
+        untouched_with(&format!("id {example}"), &allow);
+        assert!(Allowlist::new(vec![], vec!["(".to_owned()]).is_err());
+        assert!(!Allowlist::default().allows("anything"));
+    }
+
+    fn untouched_with(input: &str, allow: &Allowlist) {
+        let (out, findings) = redact(input, allow);
+        assert!(findings.is_empty(), "{findings:?}");
+        assert_eq!(out, input);
+    }
+
+    // ---- positions and overlaps ----
+
+    #[test]
+    fn line_and_column_on_multiline_text() {
+        let gh = format!("ghp_{}", fake(&alnum(), 36, 66));
+        let aws = format!("AKIA{}", fake(&format!("{UPPER}{DIGITS}"), 16, 67));
+        let hf = format!("hf_{}", fake(&format!("{UPPER}{LOWER}"), 34, 68));
+        // Non-ASCII before a secret: columns count characters, offsets count bytes.
+        let text = format!("first line\n  héllo {gh} and {aws}\n\n{hf}\n");
+        let findings = scan(&text, &Allowlist::default());
+        let got: Vec<(&str, usize, usize)> = findings
+            .iter()
+            .map(|f| (f.rule, f.line, f.column))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("github-pat", 2, 9),
+                ("aws-access-key", 2, 9 + gh.len() + 5),
+                ("huggingface-token", 4, 1),
+            ]
+        );
+        assert_eq!(&text[findings[0].start..findings[0].end], gh);
+        assert_eq!(&text[findings[1].start..findings[1].end], aws);
+        assert_eq!(&text[findings[2].start..findings[2].end], hf);
+        assert_eq!(findings[0].start, "first line\n  héllo ".len());
+    }
+
+    #[test]
+    fn overlapping_matches_replace_once() {
+        // The generic rule, the bearer rule and the JWT rule all cover this token.
+        let jwt = format!(
+            "eyJ{}.eyJ{}.{}",
+            fake(&alnum(), 20, 69),
+            fake(&alnum(), 40, 70),
+            fake(&alnum(), 43, 71)
+        );
+        check(
+            &format!("auth_token: Bearer {jwt}"),
+            "auth_token: Bearer [REDACTED:jwt]",
+        );
+        check(&format!("token={jwt}"), "token=[REDACTED:jwt]");
+        let mut spans = merge(vec![
+            Candidate {
+                start: 0,
+                end: 10,
+                priority: 3,
+            },
+            Candidate {
+                start: 5,
+                end: 30,
+                priority: 1,
+            },
+        ]);
+        let s = spans.pop().expect("one span");
+        assert!(spans.is_empty());
+        assert_eq!((s.start, s.end, s.rule), (0, 30, RULES[1].name));
+    }
+
+    #[test]
+    fn empty_and_plain_text() {
+        assert_eq!(redact("", &Allowlist::default()), (String::new(), vec![]));
+        untouched("nothing to see here\n");
+    }
+
+    #[test]
+    fn large_text_is_handled() {
+        let line = "3f9c2a1 Refresh auth token handling; see src/domain/redact.rs \
+                    {\"input_tokens\": 1234, \"uuid\": \"550e8400-e29b-41d4-a716-446655440000\"}\n";
+        let mut text = line.repeat(1_000_000 / line.len());
+        let tok = format!("ghp_{}", fake(&alnum(), 36, 72));
+        text.push_str(&format!("GH={tok}\n"));
+        // Many PEM headers without key material must not make the scan quadratic.
+        text.push_str(&"\"-----BEGIN PRIVATE KEY-----\" ".repeat(2_000));
+        let (out, findings) = redact(&text, &Allowlist::default());
+        assert_eq!(findings.len(), 1);
+        assert!(out.contains("GH=[REDACTED:github-pat]\n"));
+    }
+}

@@ -1,0 +1,263 @@
+//! The only code that writes to the sessions directory. It keeps DESIGN.md's write rules:
+//! whole files go temp → fsync → rename → fsync the directory; read-modify-writes hold an
+//! exclusive lock on a sidecar file; appends are one `write` of one whole line.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+/// Suffix of baton's temporary files; the watcher and readers ignore them.
+pub const TEMP_MARKER: &str = ".baton-tmp-";
+
+/// Files larger than this are not read whole (a log that big is reported, not loaded).
+pub const MAX_READ_BYTES: u64 = 256 * 1024 * 1024;
+
+#[derive(Debug)]
+pub enum FsError {
+    Io { path: PathBuf, source: io::Error },
+    /// Another process held the lock for longer than we were willing to wait.
+    LockTimeout { path: PathBuf, waited: Duration, holder: Option<String> },
+    TooLarge { path: PathBuf, size: u64 },
+}
+
+impl std::fmt::Display for FsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FsError::Io { path, source } => write!(f, "{}: {source}", path.display()),
+            FsError::LockTimeout { path, waited, holder } => write!(
+                f,
+                "{}: another baton process has held the lock for over {:.1} s{}; wait for it to finish, \
+                 or set BATON_LOCK_TIMEOUT_MS to wait longer",
+                path.display(),
+                waited.as_secs_f64(),
+                holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()
+            ),
+            FsError::TooLarge { path, size } => write!(
+                f,
+                "{}: {} MB is larger than baton reads ({} MB); split or archive the file",
+                path.display(),
+                size / (1024 * 1024),
+                MAX_READ_BYTES / (1024 * 1024)
+            ),
+        }
+    }
+}
+
+impl std::error::Error for FsError {}
+
+pub fn io_err(path: &Path) -> impl FnOnce(io::Error) -> FsError + '_ {
+    move |source| FsError::Io { path: path.to_path_buf(), source }
+}
+
+/// Reads a whole file; `Ok(None)` when it does not exist.
+pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(FsError::Io { path: path.to_path_buf(), source: e }),
+    };
+    let size = file.metadata().map_err(io_err(path))?.len();
+    if size > MAX_READ_BYTES {
+        return Err(FsError::TooLarge { path: path.to_path_buf(), size });
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.read_to_end(&mut bytes).map_err(io_err(path))?;
+    Ok(Some(bytes))
+}
+
+static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+fn temp_path(path: &Path) -> PathBuf {
+    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
+    path.with_file_name(format!(".{name}{TEMP_MARKER}{}-{n}", std::process::id()))
+}
+
+/// Writes a whole file so that a reader sees either the old or the new content, whoever
+/// crashes when: temp file in the same directory → fsync → rename → fsync the directory.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    let dir = parent_of(path);
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let tmp = temp_path(path);
+    let result = (|| {
+        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io_err(&tmp))?;
+        file.write_all(bytes).map_err(io_err(&tmp))?;
+        file.sync_all().map_err(io_err(&tmp))?;
+        drop(file);
+        fs::rename(&tmp, path).map_err(io_err(path))?;
+        sync_dir(dir)
+    })();
+    if result.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Like [`atomic_write`] but refuses to replace an existing file (for immutable archives).
+/// Returns `false` when the file already existed.
+pub fn atomic_create(path: &Path, bytes: &[u8]) -> Result<bool, FsError> {
+    let dir = parent_of(path);
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let tmp = temp_path(path);
+    let result = (|| {
+        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io_err(&tmp))?;
+        file.write_all(bytes).map_err(io_err(&tmp))?;
+        file.sync_all().map_err(io_err(&tmp))?;
+        drop(file);
+        // A hard link fails if the target exists, so creation is atomic and exclusive.
+        match fs::hard_link(&tmp, path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
+            Err(e) => return Err(FsError::Io { path: path.to_path_buf(), source: e }),
+        }
+        sync_dir(dir)?;
+        Ok(true)
+    })();
+    let _ = fs::remove_file(&tmp);
+    result
+}
+
+/// Appends one line (a newline is added) with a single `write`, first closing a torn last
+/// line so the new entry never glues onto it. Call with the directory lock held.
+pub fn append_line(path: &Path, line: &str) -> Result<(), FsError> {
+    let dir = parent_of(path);
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let mut file = OpenOptions::new().read(true).append(true).create(true).open(path).map_err(io_err(path))?;
+    let len = file.metadata().map_err(io_err(path))?.len();
+    let mut buf = Vec::with_capacity(line.len() + 2);
+    if len > 0 {
+        let mut last = [0u8; 1];
+        file.seek(SeekFrom::Start(len - 1)).map_err(io_err(path))?;
+        file.read_exact(&mut last).map_err(io_err(path))?;
+        if last[0] != b'\n' {
+            buf.push(b'\n');
+        }
+    }
+    buf.extend_from_slice(line.as_bytes());
+    buf.push(b'\n');
+    file.write_all(&buf).map_err(io_err(path))?;
+    file.sync_data().map_err(io_err(path))?;
+    if len == 0 {
+        sync_dir(dir)?;
+    }
+    Ok(())
+}
+
+fn parent_of(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Makes a rename or a new file durable (the directory entry itself is data).
+pub fn sync_dir(dir: &Path) -> Result<(), FsError> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))
+}
+
+/// An exclusive lock on a sidecar lock file, released on drop (and by the OS if the process
+/// dies, so a killed writer never leaves the directory locked).
+#[derive(Debug)]
+pub struct FileLock {
+    file: File,
+}
+
+impl Drop for FileLock {
+    fn drop(&mut self) {
+        let _ = self.file.unlock();
+    }
+}
+
+/// How long to wait for another process's lock: `BATON_LOCK_TIMEOUT_MS`, default 10 s.
+pub fn lock_timeout() -> Duration {
+    std::env::var("BATON_LOCK_TIMEOUT_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .map_or(Duration::from_secs(10), Duration::from_millis)
+}
+
+/// Takes the exclusive lock at `path`, waiting at most `timeout`.
+pub fn lock(path: &Path, timeout: Duration) -> Result<FileLock, FsError> {
+    fs::create_dir_all(parent_of(path)).map_err(io_err(parent_of(path)))?;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(path)
+        .map_err(io_err(path))?;
+    let start = Instant::now();
+    let mut pause = Duration::from_micros(200);
+    loop {
+        match file.try_lock() {
+            Ok(()) => break,
+            Err(fs::TryLockError::WouldBlock) => {
+                if start.elapsed() >= timeout {
+                    let mut holder = String::new();
+                    let _ = file.read_to_string(&mut holder);
+                    let holder = holder.trim();
+                    return Err(FsError::LockTimeout {
+                        path: path.to_path_buf(),
+                        waited: start.elapsed(),
+                        holder: (!holder.is_empty()).then(|| holder.to_string()),
+                    });
+                }
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(20));
+            }
+            Err(fs::TryLockError::Error(e)) => return Err(FsError::Io { path: path.to_path_buf(), source: e }),
+        }
+    }
+    // Say who holds it, for the timeout message of whoever waits next. Best effort.
+    let _ = file.set_len(0);
+    let _ = file.seek(SeekFrom::Start(0));
+    let _ = write!(file, "pid {}", std::process::id());
+    Ok(FileLock { file })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.json");
+        atomic_write(&p, b"one").unwrap();
+        atomic_write(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn atomic_create_never_replaces() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("s.json");
+        assert!(atomic_create(&p, b"first").unwrap());
+        assert!(!atomic_create(&p, b"second").unwrap());
+        assert_eq!(fs::read(&p).unwrap(), b"first");
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn append_closes_a_torn_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("log.json");
+        fs::write(&p, "{\"a\":1}\n{\"torn").unwrap();
+        append_line(&p, "{\"b\":2}").unwrap();
+        assert_eq!(fs::read_to_string(&p).unwrap(), "{\"a\":1}\n{\"torn\n{\"b\":2}\n");
+    }
+
+    #[test]
+    fn second_lock_times_out_with_holder() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("lock");
+        let _held = lock(&p, Duration::from_secs(1)).unwrap();
+        let err = lock(&p, Duration::from_millis(50)).unwrap_err();
+        let msg = err.to_string();
+        assert!(msg.contains("another baton process"), "{msg}");
+        assert!(msg.contains(&format!("pid {}", std::process::id())), "{msg}");
+    }
+}

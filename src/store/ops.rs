@@ -1,0 +1,581 @@
+//! Session lifecycle writes: start, log, end, and finishing interrupted merges.
+//! Every function here takes the directory lock for its whole read-modify-write.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+
+use crate::domain::archive::{ArchivedSession, AsOf};
+use crate::domain::compose::handoff_draft;
+use crate::domain::events::{Event, EventKind, apply};
+use crate::domain::ids::{handoff_file_name, parse_session_id, session_id_for, validate_id};
+use crate::domain::items::PendingItem;
+use crate::domain::json_doc::{Doc, parse_log, parse_object};
+use crate::domain::knowledge::Knowledge;
+use crate::domain::problem::Problem;
+use crate::domain::redact::Allowlist;
+use crate::domain::scrub::{RedactionNote, scrub, scrub_value};
+use crate::domain::session::SessionRecord;
+use crate::domain::template::Template;
+use crate::domain::text::normalize;
+use crate::domain::time::format_timestamp;
+
+use super::StoreError;
+use super::config::{self, ConfigError};
+use super::fsio::{FileLock, atomic_create, atomic_write, lock, lock_timeout, read_optional};
+use super::git;
+use super::layout::{self, Layout};
+use super::read::{self, ActiveSession, SessionSource, list_dir, read_archived, read_current, read_events, read_text};
+
+pub struct Store {
+    pub layout: Layout,
+    pub allow: Allowlist,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct StartRequest {
+    pub goal: String,
+    pub template: Option<Template>,
+    pub id: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EndRequest {
+    pub summary: Option<String>,
+    pub notes: Option<String>,
+    /// A whole session context in the seed's schema (`--from FILE|-`).
+    pub from: Option<SessionRecord>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EndOutcome {
+    pub session_id: String,
+    pub handoff: PathBuf,
+    pub archive: PathBuf,
+    pub notes: Vec<RedactionNote>,
+    /// Files that did not parse and so were not updated; the session is saved regardless
+    /// and `baton merge` finishes once they are fixed.
+    pub refused: Vec<Problem>,
+}
+
+impl Store {
+    /// Opens a directory (which may not exist yet) and its config.
+    pub fn open(root: impl Into<PathBuf>) -> Result<Store, StoreError> {
+        let layout = Layout::new(root);
+        let allow = match config::load(&layout) {
+            Ok((_, allow)) => allow,
+            Err(ConfigError::Fs(e)) => return Err(e.into()),
+            Err(ConfigError::Invalid(p)) => return Err(StoreError::Refused(vec![p])),
+        };
+        Ok(Store { layout, allow })
+    }
+
+    fn lock(&self) -> Result<FileLock, StoreError> {
+        Ok(lock(&self.layout.lock(), lock_timeout())?)
+    }
+
+    /// Creates the seed's layout; never overwrites. Returns what it created.
+    pub fn init(&self) -> Result<Vec<PathBuf>, StoreError> {
+        let l = &self.layout;
+        let mut created = Vec::new();
+        for dir in [l.root.clone(), l.handoffs(), l.active_dir(), l.archive_dir(), l.private_dir()] {
+            if !dir.is_dir() {
+                std::fs::create_dir_all(&dir).map_err(super::fsio::io_err(&dir))?;
+                created.push(dir);
+            }
+        }
+        let _lock = self.lock()?;
+        let knowledge = "{\n  \"last_updated\": null,\n  \"total_sessions\": 0,\n  \"total_hours\": 0,\n  \"core_decisions\": [],\n  \"architecture_state\": {},\n  \"best_practices\": [],\n  \"pending_work\": []\n}\n";
+        let files: [(PathBuf, &str); 3] = [
+            (l.knowledge(), knowledge),
+            (l.private_dir().join(".gitignore"), "lock\n*.baton-tmp-*\ndrafts/\n"),
+            (l.path(".gitattributes"), "DECISIONS_LOG.json merge=union\nCODE_REGISTRY.json merge=union\nINSIGHTS_DB.json merge=union\nINSIGHTS.log merge=union\nCODE_CHANGES.log merge=union\n"),
+        ];
+        for (path, content) in files {
+            if atomic_create(&path, content.as_bytes())? {
+                created.push(path);
+            }
+        }
+        Ok(created)
+    }
+
+    /// Every active session (see [`read::active_sessions`]).
+    pub fn active_sessions(&self, problems: &mut Vec<Problem>) -> Result<Vec<ActiveSession>, StoreError> {
+        Ok(read::active_sessions(&self.layout, problems)?)
+    }
+
+    /// The session a command is aimed at: the one named, else the only active one.
+    pub fn select_session(&self, wanted: Option<&str>) -> Result<ActiveSession, StoreError> {
+        let mut problems = Vec::new();
+        let active = self.active_sessions(&mut problems)?;
+        if let Some(id) = wanted {
+            validate_id(id).map_err(StoreError::Usage)?;
+            return active.into_iter().find(|s| s.record.session_id == id).ok_or_else(|| {
+                if self.layout.archived(id).exists() {
+                    StoreError::Usage(format!("session {id} has already ended"))
+                } else {
+                    StoreError::Usage(format!("no active session {id}; `baton start` begins one"))
+                }
+            });
+        }
+        match active.len() {
+            0 => Err(StoreError::Usage("no active session; `baton start` begins one".into())),
+            1 => Ok(active.into_iter().next().expect("one session")),
+            _ => {
+                let ids: Vec<String> = active
+                    .iter()
+                    .map(|s| format!("  {}  {}", s.record.session_id, s.record.primary_goal))
+                    .collect();
+                Err(StoreError::Usage(format!(
+                    "several sessions are active; name one with --session ID or BATON_SESSION:\n{}",
+                    ids.join("\n")
+                )))
+            }
+        }
+    }
+
+    /// Begins a session: its own events file, created exclusively.
+    pub fn start(&self, req: StartRequest, now: DateTime<Utc>) -> Result<(String, Vec<RedactionNote>), StoreError> {
+        if let Some(id) = &req.id {
+            validate_id(id).map_err(StoreError::Usage)?;
+        }
+        let _lock = self.lock()?;
+        let id = match req.id {
+            Some(id) => {
+                if self.layout.archived(&id).exists() || self.layout.active(&id).exists() {
+                    return Err(StoreError::Usage(format!("session {id} already exists; pick another --id")));
+                }
+                id
+            }
+            None => self.next_id(now)?,
+        };
+        let kind = EventKind::Start {
+            session_id: id.clone(),
+            primary_goal: req.goal,
+            template: req.template.map(|t| t.name().to_string()),
+            checklist: req.template.map(Template::checklist).unwrap_or_default(),
+        };
+        let (line, notes) = self.event_line(kind, now, "goal");
+        if !atomic_create(&self.layout.active(&id), format!("{line}\n").as_bytes())? {
+            return Err(StoreError::Usage(format!("session {id} already exists; pick another --id")));
+        }
+        Ok((id, notes))
+    }
+
+    /// The next `YYYY-MM-DD-NNN` for today, past every session and handoff of that day.
+    fn next_id(&self, now: DateTime<Utc>) -> Result<String, StoreError> {
+        let today = now.date_naive();
+        let mut max = 0;
+        let mut note = |id: &str| {
+            if let Some((d, n)) = parse_session_id(id)
+                && d == today
+            {
+                max = max.max(n);
+            }
+        };
+        for e in list_dir(&self.layout.active_dir())? {
+            note(e.name.trim_end_matches(".jsonl"));
+        }
+        for e in list_dir(&self.layout.archive_dir())? {
+            note(e.name.trim_end_matches(".json"));
+        }
+        let mut ignored = Vec::new();
+        if let Some(r) = read_current(&self.layout, &mut ignored)? {
+            note(&r.session_id);
+        }
+        for h in read::handoffs(&self.layout)? {
+            if h.name.date == Some(today) {
+                max = max.max(h.name.seq.unwrap_or(0));
+            }
+        }
+        Ok(session_id_for(today, max + 1))
+    }
+
+    fn event_line(&self, kind: EventKind, now: DateTime<Utc>, place: &str) -> (String, Vec<RedactionNote>) {
+        let mut notes = Vec::new();
+        let event = Event::new(format_timestamp(now), kind);
+        let mut value = serde_json::to_value(&event).unwrap_or(Value::Null);
+        scrub_value(&mut value, &self.allow, place, &mut notes);
+        (serde_json::to_string(&value).unwrap_or_default(), notes)
+    }
+
+    /// Logs one thing into an active session.
+    pub fn log(&self, session: &ActiveSession, kind: EventKind, now: DateTime<Utc>) -> Result<Vec<RedactionNote>, StoreError> {
+        let place = place_of(&kind);
+        let id = session.record.session_id.clone();
+        let _lock = self.lock()?;
+        match &session.source {
+            SessionSource::Events(path) => {
+                if self.layout.archived(&id).exists() || !path.exists() {
+                    return Err(StoreError::Usage(format!("session {id} has already ended")));
+                }
+                let (line, notes) = self.event_line(kind, now, place);
+                super::fsio::append_line(path, &line)?;
+                Ok(notes)
+            }
+            SessionSource::Current(path) => {
+                let mut problems = Vec::new();
+                let Some(mut record) = read_current(&self.layout, &mut problems)? else {
+                    return Err(StoreError::Refused(problems));
+                };
+                if !record.is_active() || record.session_id != id {
+                    return Err(StoreError::Usage(format!("session {id} has already ended")));
+                }
+                let mut notes = Vec::new();
+                let event = scrub(&Event::new(format_timestamp(now), kind), &self.allow, place, &mut notes);
+                apply(&mut record, &event);
+                atomic_write(path, &pretty(&record))?;
+                Ok(notes)
+            }
+        }
+    }
+
+    /// Ends a session: archive, handoff, logs, knowledge base. `session` is `None` when the
+    /// whole record comes from `req.from` (a session that was never started with baton).
+    pub fn end(&self, session: Option<&ActiveSession>, req: EndRequest, now: DateTime<Utc>) -> Result<EndOutcome, StoreError> {
+        let mut notes = Vec::new();
+        let mut problems = Vec::new();
+        let guard = self.lock()?;
+        let mut record = match session {
+            Some(s) => self.reread(s, &mut problems)?,
+            None => req.from.clone().unwrap_or_default(),
+        };
+        validate_id(&record.session_id).map_err(StoreError::Usage)?;
+        let id = record.session_id.clone();
+        if self.layout.archived(&id).exists() {
+            return Err(StoreError::Usage(format!("session {id} has already ended")));
+        }
+        if let (Some(_), Some(from)) = (session, req.from) {
+            merge_from(&mut record, from);
+        }
+        if let Some(s) = req.summary.filter(|s| !s.trim().is_empty()) {
+            record.summary = Some(s);
+        }
+        if let Some(n) = req.notes.filter(|n| !n.trim().is_empty()) {
+            record.handoff_notes = n;
+        }
+        let ended = record.ended().unwrap_or(now);
+        let started = record.started().unwrap_or(ended);
+        if record.started_at.is_none() {
+            record.started_at = Some(format_timestamp(started));
+        }
+        record.ended_at = Some(format_timestamp(ended));
+        record.duration_hours = record.hours_until(ended);
+        let window = git::capture(&self.layout.root, started, ended);
+        for c in window.commits {
+            if !record.commits.iter().any(|k| k.hash == c.hash) {
+                record.commits.push(c);
+            }
+        }
+        for f in window.files {
+            if !record.files_modified.contains(&f) {
+                record.files_modified.push(f);
+            }
+        }
+        let record = scrub(&record, &self.allow, "session", &mut notes);
+
+        // What the knowledge base will hold after the merge, for time travel.
+        let as_of = match self.read_knowledge_doc(&mut Vec::new())? {
+            Some(Doc::Ok(map)) => {
+                let mut k = Knowledge::new(map);
+                k.merge_session(&record);
+                Some(as_of(&k))
+            }
+            None => {
+                let mut k = Knowledge::default();
+                k.merge_session(&record);
+                Some(as_of(&k))
+            }
+            Some(Doc::Broken { .. }) => None,
+        };
+        let date = ended.date_naive();
+        let handoff_name = self.free_handoff_name(&handoff_file_name(&id, date))?;
+        let pending_after: Vec<PendingItem> = as_of
+            .as_ref()
+            .map(|a| a.pending_work.iter().cloned().map(PendingItem::from_value).collect())
+            .unwrap_or_default();
+        let archive = ArchivedSession { record: record.clone(), handoff_file: Some(handoff_name.clone()), as_of };
+
+        atomic_write(&self.layout.unmerged(&id), b"{\"logs\": false}\n")?;
+        if !atomic_create(&self.layout.archived(&id), &pretty(&archive))? {
+            return Err(StoreError::Usage(format!("session {id} has already ended")));
+        }
+        let handoff_path = self.layout.handoff(&handoff_name);
+        let text = handoff_draft(&record, &pending_after).render();
+        atomic_write(&handoff_path, text.as_bytes())?;
+        match session.map(|s| &s.source) {
+            Some(SessionSource::Events(path)) => {
+                std::fs::remove_file(path).map_err(super::fsio::io_err(path))?;
+            }
+            Some(SessionSource::Current(path)) => atomic_write(path, &pretty(&record))?,
+            None => {}
+        }
+        let refused = self.finish_locked(&id, &guard)?;
+        Ok(EndOutcome { session_id: id.clone(), handoff: handoff_path, archive: self.layout.archived(&id), notes, refused })
+    }
+
+    fn reread(&self, s: &ActiveSession, problems: &mut Vec<Problem>) -> Result<SessionRecord, StoreError> {
+        let fresh = match &s.source {
+            SessionSource::Events(path) => read_events(&self.layout, path, problems)?,
+            SessionSource::Current(_) => read_current(&self.layout, problems)?,
+        };
+        match fresh {
+            Some(r) if r.is_active() => Ok(r),
+            None if matches!(s.source, SessionSource::Current(_)) && !problems.is_empty() => {
+                Err(StoreError::Refused(std::mem::take(problems)))
+            }
+            _ => Err(StoreError::Usage(format!("session {} has already ended", s.record.session_id))),
+        }
+    }
+
+    fn read_knowledge_doc(&self, problems: &mut Vec<Problem>) -> Result<Option<Doc>, StoreError> {
+        let path = self.layout.knowledge();
+        let Some(text) = read_text(&self.layout, &path, problems)? else { return Ok(None) };
+        Ok(Some(parse_object(&self.layout.display(&path), &text)))
+    }
+
+    /// A handoff name that is not taken (a hand-written file is never overwritten).
+    fn free_handoff_name(&self, wanted: &str) -> Result<String, StoreError> {
+        if !self.layout.handoff(wanted).exists() {
+            return Ok(wanted.to_string());
+        }
+        let stem = wanted.trim_end_matches(".md");
+        (2..10_000)
+            .map(|k| format!("{stem}-{k}.md"))
+            .find(|n| !self.layout.handoff(n).exists())
+            .ok_or_else(|| StoreError::Usage(format!("too many handoffs named {stem}-N.md")))
+    }
+
+    /// Finishes every interrupted or refused merge, oldest first. Returns the ids merged and
+    /// the problems that still block the rest.
+    pub fn finish_merges(&self) -> Result<(Vec<String>, Vec<Problem>), StoreError> {
+        let guard = self.lock()?;
+        let mut pending: Vec<(String, String)> = Vec::new();
+        for e in list_dir(&self.layout.unmerged_dir())? {
+            let mut ignored = Vec::new();
+            let ended = read_archived(&self.layout, &e.name, &mut ignored)?
+                .and_then(|a| a.record.ended_at)
+                .unwrap_or_default();
+            pending.push((ended, e.name));
+        }
+        pending.sort();
+        let mut merged = Vec::new();
+        for (_, id) in pending {
+            let refused = self.finish_locked(&id, &guard)?;
+            if !refused.is_empty() {
+                return Ok((merged, refused));
+            }
+            merged.push(id);
+        }
+        Ok((merged, Vec::new()))
+    }
+
+    /// The steps of `end` after the archive exists: logs once, then the knowledge base.
+    /// Holding `_guard` proves the caller has the lock.
+    fn finish_locked(&self, id: &str, _guard: &FileLock) -> Result<Vec<Problem>, StoreError> {
+        let marker = self.layout.unmerged(id);
+        let mut problems = Vec::new();
+        let Some(archive) = read_archived(&self.layout, id, &mut problems)? else {
+            if problems.is_empty() {
+                let _ = std::fs::remove_file(&marker);
+            }
+            return Ok(problems);
+        };
+        let record = &archive.record;
+        let marker_text = read_optional(&marker)?.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        if !marker_text.contains("\"logs\": true") {
+            let refused = self.append_logs(record)?;
+            problems.extend(refused);
+            atomic_write(&marker, b"{\"logs\": true}\n")?;
+        }
+        // Left over when an `end` was interrupted between archive and cleanup.
+        let events = self.layout.active(id);
+        if events.exists() {
+            std::fs::remove_file(&events).map_err(super::fsio::io_err(&events))?;
+        }
+        let mut kb_problems = Vec::new();
+        let mut knowledge = match self.read_knowledge_doc(&mut kb_problems)? {
+            None => Knowledge::default(),
+            Some(Doc::Ok(map)) => Knowledge::new(map),
+            Some(Doc::Broken { problem, .. }) => {
+                problems.push(problem);
+                return Ok(problems);
+            }
+        };
+        knowledge.merge_session(record);
+        atomic_write(&self.layout.knowledge(), knowledge.to_pretty_json().as_bytes())?;
+        std::fs::remove_file(&marker).map_err(super::fsio::io_err(&marker))?;
+        Ok(problems)
+    }
+
+    /// Appends the session's decisions, code and insights to the seed's log files.
+    fn append_logs(&self, record: &SessionRecord) -> Result<Vec<Problem>, StoreError> {
+        let date: String = record.ended_at.as_deref().unwrap_or_default().chars().take(10).collect();
+        let tag = |mut map: Map<String, Value>| {
+            map.insert("session_id".into(), Value::String(record.session_id.clone()));
+            map.insert("date".into(), Value::String(date.clone()));
+            Value::Object(map)
+        };
+        let decisions: Vec<Value> = record
+            .decisions_made
+            .iter()
+            .map(|d| {
+                let mut plain = d.clone();
+                (plain.id, plain.date, plain.session_id) = (None, None, None);
+                match plain.to_value() {
+                    Value::Object(map) => tag(map),
+                    other => tag(Map::from_iter([("decision".to_string(), other)])),
+                }
+            })
+            .collect();
+        let code: Vec<Value> = record
+            .code_created
+            .iter()
+            .map(|c| {
+                let (path, note) = match c.split_once(" - ") {
+                    Some((p, n)) => (p.trim().to_string(), Some(n.trim().to_string())),
+                    None => (c.trim().to_string(), None),
+                };
+                let mut map = Map::new();
+                map.insert("path".into(), Value::String(path));
+                if let Some(n) = note {
+                    map.insert("note".into(), Value::String(n));
+                }
+                tag(map)
+            })
+            .collect();
+        let practices: Vec<String> = record.best_practices.iter().map(|p| normalize(p)).collect();
+        let insights: Vec<Value> = record
+            .insights_gained
+            .iter()
+            .map(|i| {
+                let mut map = Map::new();
+                map.insert("insight".into(), Value::String(i.clone()));
+                if practices.contains(&normalize(i)) {
+                    map.insert("practice".into(), Value::Bool(true));
+                }
+                tag(map)
+            })
+            .collect();
+        let mut problems = Vec::new();
+        self.append_json_log(layout::DECISIONS_LOG, &decisions, &mut problems)?;
+        self.append_json_log(layout::CODE_REGISTRY, &code, &mut problems)?;
+        self.append_json_log(layout::INSIGHTS_DB, &insights, &mut problems)?;
+        for i in &record.insights_gained {
+            super::fsio::append_line(&self.layout.path(layout::INSIGHTS_LOG), &format!("Insight: {}", one_line(i)))?;
+        }
+        for c in &record.commits {
+            super::fsio::append_line(&self.layout.path(layout::CODE_CHANGES_LOG), &one_line(&c.oneline()))?;
+        }
+        Ok(problems)
+    }
+
+    /// JSON lines get one appended line per entry; a file kept as a JSON array is rewritten
+    /// whole (atomically), and only if it parses.
+    fn append_json_log(&self, name: &str, entries: &[Value], problems: &mut Vec<Problem>) -> Result<(), StoreError> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let path = self.layout.path(name);
+        let mut read_problems = Vec::new();
+        let text = read_text(&self.layout, &path, &mut read_problems)?.unwrap_or_default();
+        if text.trim_start().starts_with('[') {
+            let log = parse_log(&self.layout.display(&path), &text);
+            if !log.problems.is_empty() {
+                problems.extend(log.problems);
+                return Ok(());
+            }
+            let mut all: Vec<Value> = log.records.into_iter().map(|r| r.value).collect();
+            all.extend(entries.iter().cloned());
+            let mut bytes = serde_json::to_vec_pretty(&all).unwrap_or_default();
+            bytes.push(b'\n');
+            atomic_write(&path, &bytes)?;
+            return Ok(());
+        }
+        for e in entries {
+            super::fsio::append_line(&path, &serde_json::to_string(e).unwrap_or_default())?;
+        }
+        Ok(())
+    }
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn pretty<T: serde::Serialize>(value: &T) -> Vec<u8> {
+    let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();
+    bytes.push(b'\n');
+    bytes
+}
+
+fn as_of(k: &Knowledge) -> AsOf {
+    let totals = k.totals();
+    AsOf {
+        total_sessions: totals.sessions,
+        total_hours: totals.hours,
+        pending_work: match k.doc.get("pending_work") {
+            Some(Value::Array(items)) => items.clone(),
+            _ => Vec::new(),
+        },
+    }
+}
+
+fn place_of(kind: &EventKind) -> &'static str {
+    match kind {
+        EventKind::Start { .. } | EventKind::Goal { .. } => "goal",
+        EventKind::Decision { .. } => "decision",
+        EventKind::Insight { .. } => "insight",
+        EventKind::Achievement { .. } => "achievement",
+        EventKind::Blocker { .. } => "blocker",
+        EventKind::Next { .. } => "next step",
+        EventKind::Code { .. } => "code entry",
+        EventKind::Done { .. } => "finished item",
+        EventKind::Check { .. } => "checklist",
+        EventKind::Service { .. } => "service",
+        EventKind::Notes { .. } => "handoff notes",
+    }
+}
+
+/// `--from` fills what the session did not log: scalar fields when empty, lists unioned.
+fn merge_from(record: &mut SessionRecord, from: SessionRecord) {
+    fn union<T: Clone + PartialEq>(into: &mut Vec<T>, from: Vec<T>) {
+        for item in from {
+            if !into.contains(&item) {
+                into.push(item);
+            }
+        }
+    }
+    if record.primary_goal.trim().is_empty() {
+        record.primary_goal = from.primary_goal;
+    }
+    if record.handoff_notes.trim().is_empty() {
+        record.handoff_notes = from.handoff_notes;
+    }
+    if from.ended_at.is_some() {
+        record.ended_at = from.ended_at;
+    }
+    if record.summary.is_none() {
+        record.summary = from.summary;
+    }
+    if record.key_commands.is_none() {
+        record.key_commands = from.key_commands;
+    }
+    union(&mut record.achievements, from.achievements);
+    union(&mut record.decisions_made, from.decisions_made);
+    union(&mut record.code_created, from.code_created);
+    union(&mut record.insights_gained, from.insights_gained);
+    union(&mut record.blockers_encountered, from.blockers_encountered);
+    union(&mut record.next_steps, from.next_steps);
+    union(&mut record.files_modified, from.files_modified);
+    union(&mut record.services_deployed, from.services_deployed);
+    union(&mut record.best_practices, from.best_practices);
+    union(&mut record.completed, from.completed);
+    for (k, v) in from.metrics {
+        record.metrics.entry(k).or_insert(v);
+    }
+    for (k, v) in from.extra {
+        record.extra.entry(k).or_insert(v);
+    }
+}
