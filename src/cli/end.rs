@@ -27,15 +27,19 @@ pub struct EndArgs {
 fn read_from(path: &PathBuf) -> Result<SessionRecord, Failure> {
     let (shown, bytes) = if path.as_os_str() == "-" {
         let mut buf = Vec::new();
-        std::io::stdin().read_to_end(&mut buf).map_err(|e| Failure::usage(format!("stdin: {e}")))?;
+        std::io::stdin()
+            .read_to_end(&mut buf)
+            .map_err(|e| Failure::usage(format!("stdin: {e}")))?;
         ("<stdin>".to_string(), buf)
     } else {
-        let bytes = std::fs::read(path).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
+        let bytes =
+            std::fs::read(path).map_err(|e| Failure::usage(format!("{}: {e}", path.display())))?;
         (path.display().to_string(), bytes)
     };
     let (text, _) = decode(&bytes);
     let map = parse_object_strict(&shown, &text).map_err(|p| Failure::usage(p.to_string()))?;
-    SessionRecord::from_map(map).map_err(|e| Failure::usage(format!("{shown}:1:1: not a session context: {e}")))
+    SessionRecord::from_map(map)
+        .map_err(|e| Failure::usage(format!("{shown}:1:1: not a session context: {e}")))
 }
 
 pub fn run(env: &Env, args: &EndArgs) -> CliResult {
@@ -43,12 +47,18 @@ pub fn run(env: &Env, args: &EndArgs) -> CliResult {
     // With --from naming a session that was never started here, end it directly.
     let session = match env.store.select_session(env.session.as_deref()) {
         Ok(s) => Some(s),
-        Err(StoreError::Usage(_)) if env.session.is_none() && from.as_ref().is_some_and(|f| !f.session_id.is_empty()) => {
+        Err(StoreError::Usage(_))
+            if env.session.is_none() && from.as_ref().is_some_and(|f| !f.session_id.is_empty()) =>
+        {
             None
         }
         Err(e) => return Err(e.into()),
     };
-    let req = EndRequest { summary: args.summary.clone(), notes: args.notes.clone(), from };
+    let req = EndRequest {
+        summary: args.summary.clone(),
+        notes: args.notes.clone(),
+        from,
+    };
     let outcome = env.store.end(session.as_ref(), req, env.now)?;
     report_redactions(&outcome.notes);
     print(&format!("{}\n", outcome.handoff.display()))?;

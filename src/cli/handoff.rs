@@ -26,12 +26,18 @@ pub fn run(env: &Env, args: &HandoffArgs) -> CliResult {
         return print(&text);
     }
     let path = env.store.layout.handoff(&file);
-    atomic_write(&path, text.as_bytes()).map_err(|e| Failure { code: 3, message: e.to_string() })?;
+    atomic_write(&path, text.as_bytes()).map_err(|e| Failure {
+        code: 3,
+        message: e.to_string(),
+    })?;
     print(&format!("{}\n", path.display()))
 }
 
 /// The session's record, the pending work after it, and its handoff file name.
-fn find(env: &Env, wanted: Option<&str>) -> Result<(SessionRecord, Vec<PendingItem>, String), Failure> {
+fn find(
+    env: &Env,
+    wanted: Option<&str>,
+) -> Result<(SessionRecord, Vec<PendingItem>, String), Failure> {
     let layout = &env.store.layout;
     let mut problems = Vec::new();
     let id = match wanted {
@@ -56,7 +62,11 @@ fn find(env: &Env, wanted: Option<&str>) -> Result<(SessionRecord, Vec<PendingIt
             // No active session: the most recently ended one.
             let newest = list_dir(&layout.archive_dir())?
                 .into_iter()
-                .filter_map(|e| read_archived(layout, e.name.trim_end_matches(".json"), &mut problems).ok().flatten())
+                .filter_map(|e| {
+                    read_archived(layout, e.name.trim_end_matches(".json"), &mut problems)
+                        .ok()
+                        .flatten()
+                })
                 .max_by(|a, b| a.record.ended_at.cmp(&b.record.ended_at));
             newest.map(|a| from_archive(a, env)).ok_or_else(|| e.into())
         }
@@ -64,9 +74,27 @@ fn find(env: &Env, wanted: Option<&str>) -> Result<(SessionRecord, Vec<PendingIt
     }
 }
 
-fn from_archive(a: crate::domain::archive::ArchivedSession, env: &Env) -> (SessionRecord, Vec<PendingItem>, String) {
-    let pending = a.as_of.map(|s| s.pending_work.into_iter().map(PendingItem::from_value).collect()).unwrap_or_default();
-    let date = a.record.ended().or(a.record.started()).unwrap_or(env.now).date_naive();
-    let file = a.handoff_file.unwrap_or_else(|| handoff_file_name(&a.record.session_id, date));
+fn from_archive(
+    a: crate::domain::archive::ArchivedSession,
+    env: &Env,
+) -> (SessionRecord, Vec<PendingItem>, String) {
+    let pending = a
+        .as_of
+        .map(|s| {
+            s.pending_work
+                .into_iter()
+                .map(PendingItem::from_value)
+                .collect()
+        })
+        .unwrap_or_default();
+    let date = a
+        .record
+        .ended()
+        .or(a.record.started())
+        .unwrap_or(env.now)
+        .date_naive();
+    let file = a
+        .handoff_file
+        .unwrap_or_else(|| handoff_file_name(&a.record.session_id, date));
     (a.record, pending, file)
 }

@@ -8,5 +8,8 @@ pub fn run(env: &Env) -> CliResult {
         return Ok(());
     }
     let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
-    Err(Failure::usage(format!("{}\nbaton: fix the file, then run `baton merge` again.", problems.join("\nbaton: "))))
+    Err(Failure::usage(format!(
+        "{}\nbaton: fix the file, then run `baton merge` again.",
+        problems.join("\nbaton: ")
+    )))
 }

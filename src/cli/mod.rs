@@ -20,7 +20,12 @@ use crate::domain::time::parse_timestamp;
 use crate::store::{Store, StoreError, discover};
 
 #[derive(Debug, Parser)]
-#[command(name = "baton", version, about = "Pass the baton between AI coding sessions", max_term_width = 100)]
+#[command(
+    name = "baton",
+    version,
+    about = "Pass the baton between AI coding sessions",
+    max_term_width = 100
+)]
 pub struct Cli {
     /// Sessions directory (default: $BATON_DIR, else the nearest docs/sessions upwards, else ./docs/sessions)
     #[arg(long, global = true, value_name = "DIR")]
@@ -60,7 +65,10 @@ pub struct Failure {
 
 impl Failure {
     pub fn usage(message: impl Into<String>) -> Self {
-        Failure { code: 2, message: message.into() }
+        Failure {
+            code: 2,
+            message: message.into(),
+        }
     }
 }
 
@@ -70,7 +78,10 @@ impl From<StoreError> for Failure {
             StoreError::Usage(_) | StoreError::Refused(_) => 2,
             StoreError::Fs(_) => 3,
         };
-        Failure { code, message: e.to_string() }
+        Failure {
+            code,
+            message: e.to_string(),
+        }
     }
 }
 
@@ -91,20 +102,30 @@ pub struct Env {
 
 impl Env {
     fn resolve(cli: &Cli) -> Result<Env, Failure> {
-        let cwd = std::env::current_dir().map_err(|e| Failure { code: 3, message: format!("current directory: {e}") })?;
+        let cwd = std::env::current_dir().map_err(|e| Failure {
+            code: 3,
+            message: format!("current directory: {e}"),
+        })?;
         let env_dir = std::env::var("BATON_DIR").ok();
         let root = discover::resolve_dir(cli.dir.as_deref(), env_dir.as_deref(), &cwd);
-        let session = cli.session.clone().or_else(|| std::env::var("BATON_SESSION").ok().filter(|s| !s.is_empty()));
-        Ok(Env { store: Store::open(root)?, session, now: now()? })
+        let session = cli.session.clone().or_else(|| {
+            std::env::var("BATON_SESSION")
+                .ok()
+                .filter(|s| !s.is_empty())
+        });
+        Ok(Env {
+            store: Store::open(root)?,
+            session,
+            now: now()?,
+        })
     }
 }
 
 /// The current time; `BATON_NOW` (RFC 3339) pins it, for tests and generated histories.
 pub fn now() -> Result<DateTime<Utc>, Failure> {
     match std::env::var("BATON_NOW") {
-        Ok(v) if !v.trim().is_empty() => {
-            parse_timestamp(&v).ok_or_else(|| Failure::usage(format!("BATON_NOW={v:?} is not an RFC 3339 time")))
-        }
+        Ok(v) if !v.trim().is_empty() => parse_timestamp(&v)
+            .ok_or_else(|| Failure::usage(format!("BATON_NOW={v:?} is not an RFC 3339 time"))),
         _ => Ok(Utc::now()),
     }
 }
@@ -119,7 +140,9 @@ pub fn report_redactions(notes: &[RedactionNote]) {
 
 pub fn run(cli: Cli) -> ExitCode {
     let result = match &cli.command {
-        None => Err(Failure::usage("the dashboard is not built yet; try `baton context`")),
+        None => Err(Failure::usage(
+            "the dashboard is not built yet; try `baton context`",
+        )),
         Some(command) => Env::resolve(&cli).and_then(|env| dispatch(command, &env)),
     };
     match result {
@@ -151,6 +174,9 @@ pub fn print(text: &str) -> CliResult {
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure { code: 3, message: format!("stdout: {e}") }),
+        Err(e) => Err(Failure {
+            code: 3,
+            message: format!("stdout: {e}"),
+        }),
     }
 }

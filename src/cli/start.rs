@@ -23,17 +23,27 @@ pub struct StartArgs {
 }
 
 fn parse_template(s: &str) -> Result<Template, String> {
-    Template::parse(s).ok_or_else(|| format!("unknown template {s:?}; use development, strategic or execution"))
+    Template::parse(s)
+        .ok_or_else(|| format!("unknown template {s:?}; use development, strategic or execution"))
 }
 
 pub fn run(env: &Env, args: &StartArgs) -> CliResult {
-    let req = StartRequest { goal: args.goal.clone().unwrap_or_default(), template: args.template, id: args.id.clone() };
+    let req = StartRequest {
+        goal: args.goal.clone().unwrap_or_default(),
+        template: args.template,
+        id: args.id.clone(),
+    };
     let (id, notes) = env.store.start(req, env.now)?;
     report_redactions(&notes);
     let mut out = format!("{id}\n");
     if !args.quiet {
         out.push('\n');
-        out.push_str(&pack_text(env, PackFormat::Markdown, None).map_err(|f| Failure { code: f.code, message: format!("started {id}, but {}", f.message) })?);
+        out.push_str(
+            &pack_text(env, PackFormat::Markdown, None).map_err(|f| Failure {
+                code: f.code,
+                message: format!("started {id}, but {}", f.message),
+            })?,
+        );
     }
     print(&out)
 }

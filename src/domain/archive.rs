@@ -17,7 +17,10 @@ pub struct AsOf {
 
 impl AsOf {
     pub fn totals(&self) -> Totals {
-        Totals { sessions: self.total_sessions, hours: self.total_hours }
+        Totals {
+            sessions: self.total_sessions,
+            hours: self.total_hours,
+        }
     }
 }
 

@@ -8,7 +8,11 @@ use super::time::parse_date;
 /// The handoff of a session. `pending_after` is the knowledge base's pending work right
 /// after this session was merged (what the next session inherits).
 pub fn handoff_draft(record: &SessionRecord, pending_after: &[PendingItem]) -> HandoffDraft {
-    let date = record.ended_at.as_deref().or(record.started_at.as_deref()).and_then(parse_date);
+    let date = record
+        .ended_at
+        .as_deref()
+        .or(record.started_at.as_deref())
+        .and_then(parse_date);
     let quick_summary = record
         .summary
         .clone()
@@ -21,7 +25,10 @@ pub fn handoff_draft(record: &SessionRecord, pending_after: &[PendingItem]) -> H
         current_state.push(format!("**Goal:** {}", record.primary_goal));
     }
     if !record.services_deployed.is_empty() {
-        current_state.push(format!("**Services:** {}", record.services_deployed.join(", ")));
+        current_state.push(format!(
+            "**Services:** {}",
+            record.services_deployed.join(", ")
+        ));
     }
     for (k, v) in &record.metrics {
         current_state.push(format!("**{k}:** {}", super::knowledge::compact(v)));
@@ -40,20 +47,33 @@ pub fn handoff_draft(record: &SessionRecord, pending_after: &[PendingItem]) -> H
         current_state.push(format!("**Duration:** {d} h"));
     }
 
-    let mut pending_items: Vec<&PendingItem> =
-        if pending_after.is_empty() { record.next_steps.iter().collect() } else { pending_after.iter().collect() };
+    let mut pending_items: Vec<&PendingItem> = if pending_after.is_empty() {
+        record.next_steps.iter().collect()
+    } else {
+        pending_after.iter().collect()
+    };
     pending_items.sort_by_key(|p| p.priority);
     let pending = pending_items.into_iter().map(pending_line).collect();
 
     let mut important_context = Vec::new();
-    if !record.handoff_notes.trim().is_empty() && record.summary.as_deref().is_some_and(|s| !s.trim().is_empty()) {
+    if !record.handoff_notes.trim().is_empty()
+        && record
+            .summary
+            .as_deref()
+            .is_some_and(|s| !s.trim().is_empty())
+    {
         important_context.push(record.handoff_notes.trim().to_string());
     }
     important_context.extend(record.insights_gained.iter().cloned());
     if !record.commits.is_empty() {
         important_context.push(format!(
             "Commits: {}",
-            record.commits.iter().map(|c| c.oneline()).collect::<Vec<_>>().join("; ")
+            record
+                .commits
+                .iter()
+                .map(|c| c.oneline())
+                .collect::<Vec<_>>()
+                .join("; ")
         ));
     }
 
@@ -95,7 +115,11 @@ pub fn handoff_draft(record: &SessionRecord, pending_after: &[PendingItem]) -> H
 }
 
 fn pending_line(p: &PendingItem) -> String {
-    let mut line = if p.has_priority() { format!("[{}] {}", p.priority.as_str(), p.task) } else { p.task.clone() };
+    let mut line = if p.has_priority() {
+        format!("[{}] {}", p.priority.as_str(), p.task)
+    } else {
+        p.task.clone()
+    };
     if let Some(s) = p.status.as_deref().filter(|s| !s.is_empty()) {
         line.push_str(&format!(" ({s})"));
     }
@@ -104,7 +128,11 @@ fn pending_line(p: &PendingItem) -> String {
 
 fn default_summary(record: &SessionRecord) -> String {
     let c = record.counts();
-    let goal = if record.primary_goal.is_empty() { "Session".to_string() } else { record.primary_goal.clone() };
+    let goal = if record.primary_goal.is_empty() {
+        "Session".to_string()
+    } else {
+        record.primary_goal.clone()
+    };
     format!(
         "{goal}: {} achievements, {} decisions, {} insights, {} next steps.",
         c.achievements, c.decisions, c.insights, c.next_steps

@@ -20,9 +20,11 @@ pub struct PendingView {
 impl From<&PendingItem> for PendingView {
     fn from(p: &PendingItem) -> Self {
         PendingView {
-            priority: p
-                .has_priority()
-                .then(|| p.priority_raw.clone().unwrap_or_else(|| p.priority.as_str().to_string())),
+            priority: p.has_priority().then(|| {
+                p.priority_raw
+                    .clone()
+                    .unwrap_or_else(|| p.priority.as_str().to_string())
+            }),
             task: p.task.clone(),
             status: p.status.clone(),
         }
@@ -123,13 +125,27 @@ pub fn build(input: ContextInput<'_>) -> ContextPack {
         directory: input.directory,
         totals: k.totals(),
         last_updated: k.last_updated(),
-        pending: k.pending_by_priority().iter().map(PendingView::from).collect(),
+        pending: k
+            .pending_by_priority()
+            .iter()
+            .map(PendingView::from)
+            .collect(),
         last_handoff: input.last_handoff,
-        recent_decisions: input.decisions.iter().skip(skip).rev().map(DecisionView::from).collect(),
+        recent_decisions: input
+            .decisions
+            .iter()
+            .skip(skip)
+            .rev()
+            .map(DecisionView::from)
+            .collect(),
         architecture: k.architecture(),
         best_practices: k.best_practices(),
         active_sessions: input.active.into_iter().map(ActiveView::from).collect(),
-        other_knowledge: k.other_fields().into_iter().map(|(key, v)| (key.to_string(), compact(v))).collect(),
+        other_knowledge: k
+            .other_fields()
+            .into_iter()
+            .map(|(key, v)| (key.to_string(), compact(v)))
+            .collect(),
         problems: input.problems,
         health: None,
         trimmed: Vec::new(),
@@ -144,19 +160,31 @@ pub fn fit_budget(pack: &mut ContextPack, tokens: usize) {
         return;
     }
     let steps: [(&str, fn(&mut ContextPack) -> bool); 7] = [
-        ("other knowledge fields", |p| !std::mem::take(&mut p.other_knowledge).is_empty()),
-        ("best practices", |p| !std::mem::take(&mut p.best_practices).is_empty()),
-        ("architecture state", |p| !std::mem::take(&mut p.architecture).is_empty()),
+        ("other knowledge fields", |p| {
+            !std::mem::take(&mut p.other_knowledge).is_empty()
+        }),
+        ("best practices", |p| {
+            !std::mem::take(&mut p.best_practices).is_empty()
+        }),
+        ("architecture state", |p| {
+            !std::mem::take(&mut p.architecture).is_empty()
+        }),
         ("older decisions", |p| {
             let before = p.recent_decisions.len();
             p.recent_decisions.truncate(3);
             before > 3
         }),
         ("the last handoff's full text (its summary is kept)", |p| {
-            p.last_handoff.as_mut().is_some_and(|h| h.text.take().is_some())
+            p.last_handoff
+                .as_mut()
+                .is_some_and(|h| h.text.take().is_some())
         }),
-        ("recent decisions", |p| !std::mem::take(&mut p.recent_decisions).is_empty()),
-        ("active sessions", |p| !std::mem::take(&mut p.active_sessions).is_empty()),
+        ("recent decisions", |p| {
+            !std::mem::take(&mut p.recent_decisions).is_empty()
+        }),
+        ("active sessions", |p| {
+            !std::mem::take(&mut p.active_sessions).is_empty()
+        }),
     ];
     for (what, step) in steps {
         if step(pack) {
@@ -175,7 +203,10 @@ pub fn render_markdown(p: &ContextPack) -> String {
         "**Knowledge:** {} sessions, {} hours{}\n",
         p.totals.sessions,
         trim_float(p.totals.hours),
-        p.last_updated.as_ref().map(|u| format!(", last updated {u}")).unwrap_or_default()
+        p.last_updated
+            .as_ref()
+            .map(|u| format!(", last updated {u}"))
+            .unwrap_or_default()
     ));
     if !p.problems.is_empty() {
         out.push_str("\n## Problems\n");
@@ -233,9 +264,14 @@ pub fn render_markdown(p: &ContextPack) -> String {
     if !p.architecture.is_empty() {
         out.push_str("\n## Architecture state\n");
         for c in &p.architecture {
-            out.push_str(&format!("- {}: {}", c.name, c.status.as_deref().unwrap_or("?")));
+            out.push_str(&format!(
+                "- {}: {}",
+                c.name,
+                c.status.as_deref().unwrap_or("?")
+            ));
             if !c.details.is_empty() {
-                let details: Vec<String> = c.details.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+                let details: Vec<String> =
+                    c.details.iter().map(|(k, v)| format!("{k}: {v}")).collect();
                 out.push_str(&format!(" ({})", details.join("; ")));
             }
             out.push('\n');
@@ -268,7 +304,11 @@ pub fn render_markdown(p: &ContextPack) -> String {
         out.push_str(&format!(
             "- {} — {} (started {}; {} decisions, {} achievements, {} insights, {} next steps)\n",
             s.session_id,
-            if s.goal.is_empty() { "no goal set" } else { &s.goal },
+            if s.goal.is_empty() {
+                "no goal set"
+            } else {
+                &s.goal
+            },
             s.started_at.as_deref().unwrap_or("?"),
             c.decisions,
             c.achievements,
@@ -277,7 +317,10 @@ pub fn render_markdown(p: &ContextPack) -> String {
         ));
     }
     if !p.trimmed.is_empty() {
-        out.push_str(&format!("\n_Trimmed to fit the token budget: {}._\n", p.trimmed.join(", ")));
+        out.push_str(&format!(
+            "\n_Trimmed to fit the token budget: {}._\n",
+            p.trimmed.join(", ")
+        ));
     }
     out
 }
@@ -289,7 +332,10 @@ fn demote_headings(text: &str) -> String {
     for line in text.lines() {
         let trimmed = line.trim_start();
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
-            let marker: String = trimmed.chars().take_while(|c| *c == '`' || *c == '~').collect();
+            let marker: String = trimmed
+                .chars()
+                .take_while(|c| *c == '`' || *c == '~')
+                .collect();
             match &fence {
                 Some(open) if marker.starts_with(open.as_str()) => fence = None,
                 None => fence = Some(marker),
@@ -306,7 +352,11 @@ fn demote_headings(text: &str) -> String {
 }
 
 fn trim_float(h: f64) -> String {
-    if h.fract() == 0.0 { format!("{h:.0}") } else { format!("{h:.2}").trim_end_matches('0').to_string() }
+    if h.fract() == 0.0 {
+        format!("{h:.0}")
+    } else {
+        format!("{h:.2}").trim_end_matches('0').to_string()
+    }
 }
 
 #[cfg(test)]
@@ -330,9 +380,14 @@ mod tests {
             last_handoff: Some(HandoffView {
                 file: "2025-11-15_session_1.md".into(),
                 summary: Some("Built it.".into()),
-                text: Some(format!("# Session Handoff\n\n## Quick Summary\nBuilt it.\n\n{}", "detail ".repeat(200))),
+                text: Some(format!(
+                    "# Session Handoff\n\n## Quick Summary\nBuilt it.\n\n{}",
+                    "detail ".repeat(200)
+                )),
             }),
-            decisions: (0..15).map(|i| Decision::new(format!("decision {i}"))).collect(),
+            decisions: (0..15)
+                .map(|i| Decision::new(format!("decision {i}")))
+                .collect(),
             active: vec![],
             problems: vec![],
         })
@@ -342,7 +397,10 @@ mod tests {
     fn pending_is_high_first_and_decisions_newest_first() {
         let p = pack();
         assert_eq!(p.pending[0].task, "ship it");
-        assert_eq!(p.pending[0].priority.as_deref(), Some(Priority::High.as_str()));
+        assert_eq!(
+            p.pending[0].priority.as_deref(),
+            Some(Priority::High.as_str())
+        );
         assert_eq!(p.recent_decisions.len(), RECENT_DECISIONS);
         assert_eq!(p.recent_decisions[0].decision, "decision 14");
     }

@@ -93,7 +93,12 @@ pub fn fold(events: &[Event]) -> SessionRecord {
 
 pub fn apply(record: &mut SessionRecord, event: &Event) {
     match &event.kind {
-        EventKind::Start { session_id, primary_goal, template, checklist } => {
+        EventKind::Start {
+            session_id,
+            primary_goal,
+            template,
+            checklist,
+        } => {
             record.session_id = session_id.clone();
             record.started_at = Some(event.at.clone());
             record.primary_goal = primary_goal.clone();
@@ -136,18 +141,45 @@ mod tests {
         let events = vec![
             Event::new(
                 "2025-11-15T20:00:00Z".into(),
-                EventKind::Start { session_id: "s1".into(), primary_goal: "ship".into(), template: None, checklist: vec![] },
+                EventKind::Start {
+                    session_id: "s1".into(),
+                    primary_goal: "ship".into(),
+                    template: None,
+                    checklist: vec![],
+                },
             ),
-            Event::new("2025-11-15T20:10:00Z".into(), EventKind::Decision { decision: Decision::new("use rust") }),
-            Event::new("2025-11-15T20:11:00Z".into(), EventKind::Insight { text: "fsync the dir".into(), practice: true }),
+            Event::new(
+                "2025-11-15T20:10:00Z".into(),
+                EventKind::Decision {
+                    decision: Decision::new("use rust"),
+                },
+            ),
+            Event::new(
+                "2025-11-15T20:11:00Z".into(),
+                EventKind::Insight {
+                    text: "fsync the dir".into(),
+                    practice: true,
+                },
+            ),
             Event::new(
                 "2025-11-15T20:12:00Z".into(),
-                EventKind::Next { item: PendingItem::new("write docs", Priority::High) },
+                EventKind::Next {
+                    item: PendingItem::new("write docs", Priority::High),
+                },
             ),
-            Event::new("2025-11-15T20:13:00Z".into(), EventKind::Code { path: "src/a.rs".into(), note: Some("new".into()) }),
+            Event::new(
+                "2025-11-15T20:13:00Z".into(),
+                EventKind::Code {
+                    path: "src/a.rs".into(),
+                    note: Some("new".into()),
+                },
+            ),
         ];
         let lines: Vec<String> = events.iter().map(Event::to_line).collect();
-        let parsed: Vec<Event> = lines.iter().map(|l| serde_json::from_str(l).unwrap()).collect();
+        let parsed: Vec<Event> = lines
+            .iter()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
         assert_eq!(parsed, events);
         let r = fold(&parsed);
         assert_eq!(r.session_id, "s1");

@@ -13,12 +13,17 @@ pub fn validate_id(id: &str) -> Result<(), String> {
         return Err(format!("session id is longer than {MAX_ID_LEN} bytes"));
     }
     if id == "." || id == ".." || id.contains("..") {
-        return Err(format!("session id {id:?} contains `..`; use letters, digits, `-`, `_` and `.`"));
+        return Err(format!(
+            "session id {id:?} contains `..`; use letters, digits, `-`, `_` and `.`"
+        ));
     }
     if id.starts_with('.') {
         return Err(format!("session id {id:?} starts with `.`"));
     }
-    if let Some(c) = id.chars().find(|c| matches!(c, '/' | '\\' | '\0') || c.is_control()) {
+    if let Some(c) = id
+        .chars()
+        .find(|c| matches!(c, '/' | '\\' | '\0') || c.is_control())
+    {
         return Err(format!(
             "session id {:?} contains {}; use letters, digits, `-`, `_` and `.`",
             id,
@@ -29,8 +34,13 @@ pub fn validate_id(id: &str) -> Result<(), String> {
             }
         ));
     }
-    if id.chars().any(|c| matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|')) {
-        return Err(format!("session id {id:?} contains a character not allowed in file names"));
+    if id
+        .chars()
+        .any(|c| matches!(c, ':' | '*' | '?' | '"' | '<' | '>' | '|'))
+    {
+        return Err(format!(
+            "session id {id:?} contains a character not allowed in file names"
+        ));
     }
     Ok(())
 }
@@ -62,7 +72,9 @@ mod tests {
 
     #[test]
     fn refuses_path_tricks() {
-        for bad in ["../x", "a/b", "a\\b", "a\0b", "a\nb", "..", ".hidden", "", "a\u{7}b"] {
+        for bad in [
+            "../x", "a/b", "a\\b", "a\0b", "a\nb", "..", ".hidden", "", "a\u{7}b",
+        ] {
             assert!(validate_id(bad).is_err(), "{bad:?} should be refused");
         }
         for good in ["2025-11-15-001", "frontend_A", "v1.2-review", "séance-été"] {
@@ -75,7 +87,10 @@ mod tests {
         let d = NaiveDate::from_ymd_opt(2025, 11, 15).unwrap();
         assert_eq!(session_id_for(d, 1), "2025-11-15-001");
         assert_eq!(parse_session_id("2025-11-15-012"), Some((d, 12)));
-        assert_eq!(handoff_file_name("2025-11-15-001", d), "2025-11-15_session_1.md");
+        assert_eq!(
+            handoff_file_name("2025-11-15-001", d),
+            "2025-11-15_session_1.md"
+        );
         assert_eq!(handoff_file_name("frontend", d), "2025-11-15_frontend.md");
     }
 }

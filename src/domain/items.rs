@@ -8,7 +8,9 @@ use serde_json::{Map, Value};
 use super::text::normalize;
 
 /// Priority of pending work. Unknown words read as `Medium` but keep their spelling on disk.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Priority {
     High,
@@ -86,7 +88,10 @@ pub struct Decision {
 
 impl Decision {
     pub fn new(decision: impl Into<String>) -> Self {
-        Decision { decision: decision.into(), ..Decision::default() }
+        Decision {
+            decision: decision.into(),
+            ..Decision::default()
+        }
     }
 
     pub fn from_value(value: Value) -> Self {
@@ -98,7 +103,8 @@ impl Decision {
                     .unwrap_or_default();
                 Decision {
                     decision,
-                    reasoning: take_str(&mut map, "reasoning").or_else(|| take_str(&mut map, "why")),
+                    reasoning: take_str(&mut map, "reasoning")
+                        .or_else(|| take_str(&mut map, "why")),
                     impact: take_str(&mut map, "impact"),
                     status: take_str(&mut map, "status"),
                     date: take_str(&mut map, "date"),
@@ -108,7 +114,11 @@ impl Decision {
                     was_string: false,
                 }
             }
-            other => Decision { decision: value_text(&other), was_string: true, ..Decision::default() },
+            other => Decision {
+                decision: value_text(&other),
+                was_string: true,
+                ..Decision::default()
+            },
         }
     }
 
@@ -158,7 +168,12 @@ pub struct PendingItem {
 
 impl PendingItem {
     pub fn new(task: impl Into<String>, priority: Priority) -> Self {
-        PendingItem { task: task.into(), priority, had_priority: true, ..PendingItem::default() }
+        PendingItem {
+            task: task.into(),
+            priority,
+            had_priority: true,
+            ..PendingItem::default()
+        }
     }
 
     pub fn from_value(value: Value) -> Self {
@@ -181,7 +196,11 @@ impl PendingItem {
                     was_string: false,
                 }
             }
-            other => PendingItem { task: value_text(&other), was_string: true, ..PendingItem::default() },
+            other => PendingItem {
+                task: value_text(&other),
+                was_string: true,
+                ..PendingItem::default()
+            },
         }
     }
 
@@ -191,7 +210,10 @@ impl PendingItem {
         }
         let mut map = Map::new();
         if self.had_priority || !self.was_string {
-            let p = self.priority_raw.clone().unwrap_or_else(|| self.priority.as_str().to_string());
+            let p = self
+                .priority_raw
+                .clone()
+                .unwrap_or_else(|| self.priority.as_str().to_string());
             map.insert("priority".into(), Value::String(p));
         }
         map.insert("task".into(), Value::String(self.task.clone()));
@@ -235,7 +257,10 @@ pub struct Blocker {
 
 impl Blocker {
     pub fn new(blocker: impl Into<String>) -> Self {
-        Blocker { blocker: blocker.into(), ..Blocker::default() }
+        Blocker {
+            blocker: blocker.into(),
+            ..Blocker::default()
+        }
     }
 
     pub fn from_value(value: Value) -> Self {
@@ -250,12 +275,20 @@ impl Blocker {
                 extra: map,
                 was_string: false,
             },
-            other => Blocker { blocker: value_text(&other), was_string: true, ..Blocker::default() },
+            other => Blocker {
+                blocker: value_text(&other),
+                was_string: true,
+                ..Blocker::default()
+            },
         }
     }
 
     pub fn to_value(&self) -> Value {
-        if self.was_string && self.solution.is_none() && self.lesson.is_none() && self.extra.is_empty() {
+        if self.was_string
+            && self.solution.is_none()
+            && self.lesson.is_none()
+            && self.extra.is_empty()
+        {
             return Value::String(self.blocker.clone());
         }
         let mut map = Map::new();
@@ -312,7 +345,8 @@ mod tests {
 
     #[test]
     fn object_items_keep_unknown_fields_and_odd_priorities() {
-        let v = json!({"priority": "P0!", "task": "x", "status": "ready", "owner": {"name": "kim"}});
+        let v =
+            json!({"priority": "P0!", "task": "x", "status": "ready", "owner": {"name": "kim"}});
         let item = PendingItem::from_value(v.clone());
         assert_eq!(item.priority, Priority::Medium);
         assert_eq!(item.to_value(), v);

@@ -20,7 +20,10 @@ pub enum Doc {
     Ok(Map<String, Value>),
     /// Did not parse. `salvaged` is what could be recovered by dropping the offending lines,
     /// shown to the user but never written back.
-    Broken { problem: Problem, salvaged: Option<Map<String, Value>> },
+    Broken {
+        problem: Problem,
+        salvaged: Option<Map<String, Value>>,
+    },
 }
 
 impl Doc {
@@ -83,7 +86,10 @@ fn position(text: &str, e: &serde_json::Error) -> (usize, usize) {
         return (line, column.max(1));
     }
     let prev = text.split('\n').nth(line - 2).unwrap_or_default();
-    (line - 1, prev.strip_suffix('\r').unwrap_or(prev).chars().count() + 1)
+    (
+        line - 1,
+        prev.strip_suffix('\r').unwrap_or(prev).chars().count() + 1,
+    )
 }
 
 fn describe(e: &serde_json::Error) -> String {
@@ -199,14 +205,27 @@ pub fn parse_log(path: &str, text: &str) -> Log {
             continue;
         }
         match serde_json::from_str::<Value>(body) {
-            Ok(value) => log.records.push(Record { line: line_no, value }),
+            Ok(value) => log.records.push(Record {
+                line: line_no,
+                value,
+            }),
             Err(e) => {
                 let column = line.len() - line.trim_start().len() + e.column();
                 let last = line_no == total && log.ends_without_newline;
                 let problem = if last && e.is_eof() {
-                    Problem::warning(path, line_no, column, "torn last line (an interrupted write); it is skipped")
+                    Problem::warning(
+                        path,
+                        line_no,
+                        column,
+                        "torn last line (an interrupted write); it is skipped",
+                    )
                 } else {
-                    Problem::error(path, line_no, column, format!("{}; fix or delete this line", describe_line(&e)))
+                    Problem::error(
+                        path,
+                        line_no,
+                        column,
+                        format!("{}; fix or delete this line", describe_line(&e)),
+                    )
                 };
                 log.problems.push(problem);
             }
@@ -224,18 +243,30 @@ fn describe_line(e: &serde_json::Error) -> String {
 }
 
 fn parse_array_log(path: &str, text: &str) -> Log {
-    let mut log = Log { is_array: true, ..Log::default() };
+    let mut log = Log {
+        is_array: true,
+        ..Log::default()
+    };
     if let Some((line, column)) = too_deep(text) {
-        log.problems.push(Problem::error(path, line, column, format!("nesting deeper than {MAX_DEPTH} levels")));
+        log.problems.push(Problem::error(
+            path,
+            line,
+            column,
+            format!("nesting deeper than {MAX_DEPTH} levels"),
+        ));
         return log;
     }
     match serde_json::from_str::<Vec<Value>>(text) {
         Ok(items) => {
-            log.records = items.into_iter().map(|value| Record { line: 0, value }).collect();
+            log.records = items
+                .into_iter()
+                .map(|value| Record { line: 0, value })
+                .collect();
         }
         Err(e) => {
             let (line, column) = position(text, &e);
-            log.problems.push(Problem::error(path, line, column, describe(&e)));
+            log.problems
+                .push(Problem::error(path, line, column, describe(&e)));
         }
     }
     log
@@ -253,14 +284,19 @@ pub fn parse_lines(text: &str) -> Vec<(usize, String)> {
 mod tests {
     use super::*;
 
-    const MALFORMED: &str = include_str!("../../tests/fixtures/seed/UNIFIED_KNOWLEDGE.malformed.json");
+    const MALFORMED: &str =
+        include_str!("../../tests/fixtures/seed/UNIFIED_KNOWLEDGE.malformed.json");
 
     #[test]
     fn seed_knowledge_example_is_reported_at_its_exact_place_and_salvaged() {
         let doc = parse_object("UNIFIED_KNOWLEDGE.json", MALFORMED);
         let problem = doc.problem().expect("the seed example is malformed");
         assert_eq!((problem.line, problem.column), (5, 4));
-        assert!(problem.to_string().starts_with("UNIFIED_KNOWLEDGE.json:5:4: control character"));
+        assert!(
+            problem
+                .to_string()
+                .starts_with("UNIFIED_KNOWLEDGE.json:5:4: control character")
+        );
         let salvaged = doc.map().expect("salvage recovers the rest");
         assert_eq!(salvaged["total_sessions"], 15);
         assert!(salvaged["pending_work"].is_array());
@@ -268,14 +304,22 @@ mod tests {
 
     #[test]
     fn crlf_and_unknown_fields_parse() {
-        let doc = parse_object("k.json", "{\r\n  \"x\": 1,\r\n  \"mine\": {\"a\": [1]}\r\n}\r\n");
+        let doc = parse_object(
+            "k.json",
+            "{\r\n  \"x\": 1,\r\n  \"mine\": {\"a\": [1]}\r\n}\r\n",
+        );
         assert_eq!(doc.map().unwrap()["mine"]["a"][0], 1);
     }
 
     #[test]
     fn non_object_is_a_problem() {
         let doc = parse_object("k.json", "[1,2]");
-        assert!(doc.problem().unwrap().message.contains("expected a JSON object"));
+        assert!(
+            doc.problem()
+                .unwrap()
+                .message
+                .contains("expected a JSON object")
+        );
     }
 
     #[test]
@@ -287,10 +331,16 @@ mod tests {
 
     #[test]
     fn json_lines_with_torn_last_line() {
-        let log = parse_log("D.json", "{\"decision\": \"a\"}\n{\"decision\": \"b\"}\n{\"decis");
+        let log = parse_log(
+            "D.json",
+            "{\"decision\": \"a\"}\n{\"decision\": \"b\"}\n{\"decis",
+        );
         assert_eq!(log.records.len(), 2);
         assert_eq!(log.problems.len(), 1);
-        assert_eq!(log.problems[0].severity, super::super::problem::Severity::Warning);
+        assert_eq!(
+            log.problems[0].severity,
+            super::super::problem::Severity::Warning
+        );
         assert!(log.ends_without_newline);
     }
 

@@ -96,7 +96,11 @@ impl Knowledge {
                         .map(|(k, v)| (k.clone(), compact(v)))
                         .collect(),
                 },
-                other => Component { name: name.clone(), status: Some(value_text(other)), details: Vec::new() },
+                other => Component {
+                    name: name.clone(),
+                    status: Some(value_text(other)),
+                    details: Vec::new(),
+                },
             })
             .collect()
     }
@@ -118,21 +122,27 @@ impl Knowledge {
     /// its next steps into `pending_work` (finished items leave), its best practices.
     /// Idempotent for the session last merged.
     pub fn merge_session(&mut self, session: &SessionRecord) {
-        if !session.session_id.is_empty() && self.last_merged() == Some(session.session_id.as_str()) {
+        if !session.session_id.is_empty() && self.last_merged() == Some(session.session_id.as_str())
+        {
             return;
         }
         let totals = self.totals();
-        self.doc.insert("total_sessions".into(), Value::from(totals.sessions + 1));
+        self.doc
+            .insert("total_sessions".into(), Value::from(totals.sessions + 1));
         let hours = totals.hours + session.duration_hours.unwrap_or(0.0);
         self.doc.insert("total_hours".into(), round_hours(hours));
         if let Some(ended) = &session.ended_at {
-            self.doc.insert("last_updated".into(), Value::String(ended.clone()));
+            self.doc
+                .insert("last_updated".into(), Value::String(ended.clone()));
         }
         self.merge_decisions(session);
         self.merge_pending(session);
         self.merge_practices(&session.best_practices);
         if !session.session_id.is_empty() {
-            self.doc.insert(LAST_MERGED.into(), Value::String(session.session_id.clone()));
+            self.doc.insert(
+                LAST_MERGED.into(),
+                Value::String(session.session_id.clone()),
+            );
         }
     }
 
@@ -147,7 +157,11 @@ impl Knowledge {
             .max()
             .unwrap_or(existing.len() as u64)
             + 1;
-        let date = session.ended_at.as_deref().or(session.started_at.as_deref()).map(|s| s.chars().take(10).collect());
+        let date = session
+            .ended_at
+            .as_deref()
+            .or(session.started_at.as_deref())
+            .map(|s| s.chars().take(10).collect());
         let list = array_field(&mut self.doc, "core_decisions");
         for d in &session.decisions_made {
             let mut entry = d.clone();
@@ -161,11 +175,18 @@ impl Knowledge {
     }
 
     fn merge_pending(&mut self, session: &SessionRecord) {
-        let finished: Vec<String> =
-            session.completed.iter().chain(session.achievements.iter()).map(|t| normalize(t)).collect();
+        let finished: Vec<String> = session
+            .completed
+            .iter()
+            .chain(session.achievements.iter())
+            .map(|t| normalize(t))
+            .collect();
         let list = array_field(&mut self.doc, "pending_work");
         list.retain(|v| !finished.contains(&PendingItem::from_value(v.clone()).key()));
-        let mut present: Vec<String> = list.iter().map(|v| PendingItem::from_value(v.clone()).key()).collect();
+        let mut present: Vec<String> = list
+            .iter()
+            .map(|v| PendingItem::from_value(v.clone()).key())
+            .collect();
         for step in &session.next_steps {
             let key = step.key();
             if key.is_empty() || present.contains(&key) || finished.contains(&key) {
@@ -175,9 +196,13 @@ impl Knowledge {
             if !item.has_priority() {
                 item.set_priority(Priority::Medium);
             }
-            item.extra.entry("added_by").or_insert_with(|| Value::String(session.session_id.clone()));
+            item.extra
+                .entry("added_by")
+                .or_insert_with(|| Value::String(session.session_id.clone()));
             if let Some(at) = &session.ended_at {
-                item.extra.entry("added_at").or_insert_with(|| Value::String(at.clone()));
+                item.extra
+                    .entry("added_at")
+                    .or_insert_with(|| Value::String(at.clone()));
             }
             list.push(item.to_value());
             present.push(key);
@@ -208,7 +233,9 @@ impl Knowledge {
 
 /// The array at `key`, created if missing; a non-array value is wrapped so it is not lost.
 fn array_field<'a>(doc: &'a mut Map<String, Value>, key: &str) -> &'a mut Vec<Value> {
-    let slot = doc.entry(key.to_string()).or_insert_with(|| Value::Array(Vec::new()));
+    let slot = doc
+        .entry(key.to_string())
+        .or_insert_with(|| Value::Array(Vec::new()));
     if !slot.is_array() {
         let old = std::mem::take(slot);
         *slot = Value::Array(if old.is_null() { Vec::new() } else { vec![old] });
@@ -250,7 +277,8 @@ mod tests {
     use super::*;
     use crate::domain::json_doc::parse_object_strict;
 
-    const REPAIRED: &str = include_str!("../../tests/fixtures/seed/UNIFIED_KNOWLEDGE.repaired.json");
+    const REPAIRED: &str =
+        include_str!("../../tests/fixtures/seed/UNIFIED_KNOWLEDGE.repaired.json");
 
     fn seed() -> Knowledge {
         Knowledge::new(parse_object_strict("k", REPAIRED).unwrap())
@@ -259,13 +287,24 @@ mod tests {
     #[test]
     fn seed_views() {
         let k = seed();
-        assert_eq!(k.totals(), Totals { sessions: 15, hours: 45.0 });
+        assert_eq!(
+            k.totals(),
+            Totals {
+                sessions: 15,
+                hours: 45.0
+            }
+        );
         assert_eq!(k.core_decisions().len(), 2);
         assert_eq!(k.pending_by_priority()[2].priority, Priority::Medium);
         let arch = k.architecture();
         assert_eq!(arch[0].name, "sovereign_ai");
         assert_eq!(arch[0].status.as_deref(), Some("deployed"));
-        assert!(arch[0].details.iter().any(|(k, v)| k == "agents" && v.starts_with("strategist, builder")));
+        assert!(
+            arch[0]
+                .details
+                .iter()
+                .any(|(k, v)| k == "agents" && v.starts_with("strategist, builder"))
+        );
         let others: Vec<&str> = k.other_fields().iter().map(|(k, _)| *k).collect();
         assert_eq!(others, vec!["revenue_streams", "code_patterns"]);
     }
@@ -295,11 +334,20 @@ mod tests {
             achievements: vec!["✅ Deploy sovereign dashboard".into()],
             decisions_made: vec![Decision::new("Keep Ollama on 11434")],
             next_steps: vec![PendingItem::new("Write runbook", Priority::High)],
-            best_practices: vec!["Test endpoints after deployment".into(), "Pin model versions".into()],
+            best_practices: vec![
+                "Test endpoints after deployment".into(),
+                "Pin model versions".into(),
+            ],
             ..Default::default()
         };
         k.merge_session(&s);
-        assert_eq!(k.totals(), Totals { sessions: 16, hours: 46.5 });
+        assert_eq!(
+            k.totals(),
+            Totals {
+                sessions: 16,
+                hours: 46.5
+            }
+        );
         assert_eq!(k.last_updated().as_deref(), Some("2025-11-16T11:30:00Z"));
         let decisions = k.core_decisions();
         assert_eq!(decisions[2].id.as_deref(), Some("decision-003"));

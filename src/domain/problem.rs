@@ -23,12 +23,34 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn error(path: impl Into<String>, line: usize, column: usize, message: impl Into<String>) -> Self {
-        Problem { path: path.into(), line, column, message: message.into(), severity: Severity::Error }
+    pub fn error(
+        path: impl Into<String>,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Self {
+        Problem {
+            path: path.into(),
+            line,
+            column,
+            message: message.into(),
+            severity: Severity::Error,
+        }
     }
 
-    pub fn warning(path: impl Into<String>, line: usize, column: usize, message: impl Into<String>) -> Self {
-        Problem { path: path.into(), line, column, message: message.into(), severity: Severity::Warning }
+    pub fn warning(
+        path: impl Into<String>,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Self {
+        Problem {
+            path: path.into(),
+            line,
+            column,
+            message: message.into(),
+            severity: Severity::Warning,
+        }
     }
 
     /// `PATH:LINE:COL` alone, for badges.

@@ -18,13 +18,26 @@ impl std::fmt::Display for RedactionNote {
     }
 }
 
-pub fn scrub_text(text: &str, allow: &Allowlist, place: &str, notes: &mut Vec<RedactionNote>) -> String {
+pub fn scrub_text(
+    text: &str,
+    allow: &Allowlist,
+    place: &str,
+    notes: &mut Vec<RedactionNote>,
+) -> String {
     let (clean, findings) = redact(text, allow);
-    notes.extend(findings.iter().map(|f| RedactionNote { rule: f.rule.to_string(), place: place.to_string() }));
+    notes.extend(findings.iter().map(|f| RedactionNote {
+        rule: f.rule.to_string(),
+        place: place.to_string(),
+    }));
     clean
 }
 
-pub fn scrub_value(value: &mut Value, allow: &Allowlist, place: &str, notes: &mut Vec<RedactionNote>) {
+pub fn scrub_value(
+    value: &mut Value,
+    allow: &Allowlist,
+    place: &str,
+    notes: &mut Vec<RedactionNote>,
+) {
     match value {
         Value::String(s) => {
             let clean = scrub_text(s, allow, place, notes);
@@ -32,8 +45,12 @@ pub fn scrub_value(value: &mut Value, allow: &Allowlist, place: &str, notes: &mu
                 *s = clean;
             }
         }
-        Value::Array(items) => items.iter_mut().for_each(|v| scrub_value(v, allow, place, notes)),
-        Value::Object(map) => map.values_mut().for_each(|v| scrub_value(v, allow, place, notes)),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|v| scrub_value(v, allow, place, notes)),
+        Value::Object(map) => map
+            .values_mut()
+            .for_each(|v| scrub_value(v, allow, place, notes)),
         _ => {}
     }
 }
@@ -43,7 +60,9 @@ pub fn scrub<T>(item: &T, allow: &Allowlist, place: &str, notes: &mut Vec<Redact
 where
     T: serde::Serialize + serde::de::DeserializeOwned + Clone,
 {
-    let Ok(mut value) = serde_json::to_value(item) else { return item.clone() };
+    let Ok(mut value) = serde_json::to_value(item) else {
+        return item.clone();
+    };
     let before = notes.len();
     scrub_value(&mut value, allow, place, notes);
     if notes.len() == before {

@@ -76,10 +76,18 @@ pub struct SessionRecord {
     pub template: Option<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub checklist: Vec<ChecklistItem>,
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "lenient::strings")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "lenient::strings"
+    )]
     pub best_practices: Vec<String>,
     /// Pending work this session finished (leaves `pending_work` on merge).
-    #[serde(default, skip_serializing_if = "Vec::is_empty", deserialize_with = "lenient::strings")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        deserialize_with = "lenient::strings"
+    )]
     pub completed: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub commits: Vec<Commit>,
@@ -149,7 +157,11 @@ mod lenient {
 
     pub fn strings<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
         Ok(match Value::deserialize(d)? {
-            Value::Array(items) => items.iter().map(text_of).filter(|s| !s.is_empty()).collect(),
+            Value::Array(items) => items
+                .iter()
+                .map(text_of)
+                .filter(|s| !s.is_empty())
+                .collect(),
             Value::Null => Vec::new(),
             other => vec![text_of(&other)],
         })
@@ -159,7 +171,11 @@ mod lenient {
         match v {
             // `{"path": …, "note": …}` style objects read as "path - note".
             Value::Object(map) => {
-                let parts: Vec<String> = map.values().map(value_text).filter(|s| !s.is_empty()).collect();
+                let parts: Vec<String> = map
+                    .values()
+                    .map(value_text)
+                    .filter(|s| !s.is_empty())
+                    .collect();
                 parts.join(" - ")
             }
             other => value_text(other),
@@ -195,8 +211,14 @@ mod tests {
         let original: Value = serde_json::from_str(SEED).unwrap();
         let record: SessionRecord = serde_json::from_str(SEED).unwrap();
         assert_eq!(record.session_id, "2025-11-15-001");
-        assert_eq!(record.decisions_made[1].impact.as_deref(), Some("All agents now sovereign"));
-        assert_eq!(record.blockers_encountered[0].solution.as_deref(), Some("pip install litellm"));
+        assert_eq!(
+            record.decisions_made[1].impact.as_deref(),
+            Some("All agents now sovereign")
+        );
+        assert_eq!(
+            record.blockers_encountered[0].solution.as_deref(),
+            Some("pip install litellm")
+        );
         assert_eq!(record.duration_hours, Some(2.5));
         assert!(!record.is_active());
         let back = serde_json::to_value(&record).unwrap();
@@ -217,7 +239,10 @@ mod tests {
 
     #[test]
     fn hours_are_rounded() {
-        let r = SessionRecord { started_at: Some("2025-11-15T20:00:00Z".into()), ..Default::default() };
+        let r = SessionRecord {
+            started_at: Some("2025-11-15T20:00:00Z".into()),
+            ..Default::default()
+        };
         let end = parse_timestamp("2025-11-15T22:30:00Z").unwrap();
         assert_eq!(r.hours_until(end), Some(2.5));
     }

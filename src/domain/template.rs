@@ -19,9 +19,13 @@ impl Template {
     }
 
     pub fn parse(name: &str) -> Option<Template> {
-        [Template::Development, Template::Strategic, Template::Execution]
-            .into_iter()
-            .find(|t| t.name().eq_ignore_ascii_case(name.trim()))
+        [
+            Template::Development,
+            Template::Strategic,
+            Template::Execution,
+        ]
+        .into_iter()
+        .find(|t| t.name().eq_ignore_ascii_case(name.trim()))
     }
 
     pub fn markdown(self) -> &'static str {
@@ -41,8 +45,15 @@ impl Template {
             if let Some(h) = line.strip_prefix('#') {
                 section = h.trim_start_matches('#').trim().to_string();
             } else if let Some(item) = line.strip_prefix("- ") {
-                let item = item.trim_start_matches("[ ]").trim_start_matches("[x]").trim();
-                items.push(ChecklistItem { section: section.clone(), item: item.to_string(), done: false });
+                let item = item
+                    .trim_start_matches("[ ]")
+                    .trim_start_matches("[x]")
+                    .trim();
+                items.push(ChecklistItem {
+                    section: section.clone(),
+                    item: item.to_string(),
+                    done: false,
+                });
             }
         }
         items

@@ -8,12 +8,19 @@ pub fn parse_timestamp(text: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(text) {
         return Some(t.with_timezone(&Utc));
     }
-    for fmt in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"] {
+    for fmt in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ] {
         if let Ok(t) = NaiveDateTime::parse_from_str(text, fmt) {
             return Some(Utc.from_utc_datetime(&t));
         }
     }
-    parse_date(text).and_then(|d| d.and_hms_opt(0, 0, 0)).map(|t| Utc.from_utc_datetime(&t))
+    parse_date(text)
+        .and_then(|d| d.and_hms_opt(0, 0, 0))
+        .map(|t| Utc.from_utc_datetime(&t))
 }
 
 pub fn parse_date(text: &str) -> Option<NaiveDate> {
@@ -46,7 +53,10 @@ mod tests {
         assert!(parse_timestamp("2025-11-15T22:30:00Z").is_some());
         assert!(parse_timestamp("2025-11-15T22:30:00+02:00").is_some());
         assert!(parse_timestamp("2025-11-15 22:30").is_some());
-        assert_eq!(format_timestamp(parse_timestamp("2025-11-15").unwrap()), "2025-11-15T00:00:00Z");
+        assert_eq!(
+            format_timestamp(parse_timestamp("2025-11-15").unwrap()),
+            "2025-11-15T00:00:00Z"
+        );
         assert!(parse_timestamp("yesterday").is_none());
     }
 

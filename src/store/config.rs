@@ -41,7 +41,17 @@ pub fn load(layout: &Layout) -> Result<(Config, Allowlist), ConfigError> {
     let map = parse_object_strict(&shown, &text).map_err(ConfigError::Invalid)?;
     let config: Config = serde_json::from_value(serde_json::Value::Object(map))
         .map_err(|e| ConfigError::Invalid(Problem::error(&shown, 1, 1, format!("{e}"))))?;
-    let allow = Allowlist::new(config.redact.allow.clone(), config.redact.allow_patterns.clone())
-        .map_err(|e| ConfigError::Invalid(Problem::error(&shown, 1, 1, format!("bad allow_patterns regex: {e}"))))?;
+    let allow = Allowlist::new(
+        config.redact.allow.clone(),
+        config.redact.allow_patterns.clone(),
+    )
+    .map_err(|e| {
+        ConfigError::Invalid(Problem::error(
+            &shown,
+            1,
+            1,
+            format!("bad allow_patterns regex: {e}"),
+        ))
+    })?;
     Ok((config, allow))
 }

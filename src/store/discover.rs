@@ -22,7 +22,11 @@ pub fn resolve_dir(flag: Option<&Path>, env: Option<&str>, cwd: &Path) -> PathBu
 }
 
 fn absolute(dir: &Path, cwd: &Path) -> PathBuf {
-    if dir.is_absolute() { dir.to_path_buf() } else { cwd.join(dir) }
+    if dir.is_absolute() {
+        dir.to_path_buf()
+    } else {
+        cwd.join(dir)
+    }
 }
 
 #[cfg(test)]
@@ -36,10 +40,22 @@ mod tests {
         std::fs::create_dir_all(root.join("proj/docs/sessions")).unwrap();
         std::fs::create_dir_all(root.join("proj/src/deep")).unwrap();
         let deep = root.join("proj/src/deep");
-        assert_eq!(resolve_dir(Some(Path::new("x")), Some("/env"), &deep), deep.join("x"));
-        assert_eq!(resolve_dir(None, Some("/env"), &deep), PathBuf::from("/env"));
-        assert_eq!(resolve_dir(None, None, &deep), root.join("proj/docs/sessions"));
+        assert_eq!(
+            resolve_dir(Some(Path::new("x")), Some("/env"), &deep),
+            deep.join("x")
+        );
+        assert_eq!(
+            resolve_dir(None, Some("/env"), &deep),
+            PathBuf::from("/env")
+        );
+        assert_eq!(
+            resolve_dir(None, None, &deep),
+            root.join("proj/docs/sessions")
+        );
         let elsewhere = root.join("other");
-        assert_eq!(resolve_dir(None, Some(""), &elsewhere), elsewhere.join("docs/sessions"));
+        assert_eq!(
+            resolve_dir(None, Some(""), &elsewhere),
+            elsewhere.join("docs/sessions")
+        );
     }
 }

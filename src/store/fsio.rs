@@ -16,23 +16,40 @@ pub const MAX_READ_BYTES: u64 = 256 * 1024 * 1024;
 
 #[derive(Debug)]
 pub enum FsError {
-    Io { path: PathBuf, source: io::Error },
+    Io {
+        path: PathBuf,
+        source: io::Error,
+    },
     /// Another process held the lock for longer than we were willing to wait.
-    LockTimeout { path: PathBuf, waited: Duration, holder: Option<String> },
-    TooLarge { path: PathBuf, size: u64 },
+    LockTimeout {
+        path: PathBuf,
+        waited: Duration,
+        holder: Option<String>,
+    },
+    TooLarge {
+        path: PathBuf,
+        size: u64,
+    },
 }
 
 impl std::fmt::Display for FsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             FsError::Io { path, source } => write!(f, "{}: {source}", path.display()),
-            FsError::LockTimeout { path, waited, holder } => write!(
+            FsError::LockTimeout {
+                path,
+                waited,
+                holder,
+            } => write!(
                 f,
                 "{}: another baton process has held the lock for over {:.1} s{}; wait for it to finish, \
                  or set BATON_LOCK_TIMEOUT_MS to wait longer",
                 path.display(),
                 waited.as_secs_f64(),
-                holder.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()
+                holder
+                    .as_ref()
+                    .map(|h| format!(" ({h})"))
+                    .unwrap_or_default()
             ),
             FsError::TooLarge { path, size } => write!(
                 f,
@@ -48,7 +65,10 @@ impl std::fmt::Display for FsError {
 impl std::error::Error for FsError {}
 
 pub fn io_err(path: &Path) -> impl FnOnce(io::Error) -> FsError + '_ {
-    move |source| FsError::Io { path: path.to_path_buf(), source }
+    move |source| FsError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
 }
 
 /// Reads a whole file; `Ok(None)` when it does not exist.
@@ -56,11 +76,19 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
     let mut file = match File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(FsError::Io { path: path.to_path_buf(), source: e }),
+        Err(e) => {
+            return Err(FsError::Io {
+                path: path.to_path_buf(),
+                source: e,
+            });
+        }
     };
     let size = file.metadata().map_err(io_err(path))?.len();
     if size > MAX_READ_BYTES {
-        return Err(FsError::TooLarge { path: path.to_path_buf(), size });
+        return Err(FsError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+        });
     }
     let mut bytes = Vec::with_capacity(size as usize);
     file.read_to_end(&mut bytes).map_err(io_err(path))?;
@@ -70,7 +98,10 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn temp_path(path: &Path) -> PathBuf {
-    let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
     path.with_file_name(format!(".{name}{TEMP_MARKER}{}-{n}", std::process::id()))
 }
@@ -82,7 +113,11 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
     fs::create_dir_all(dir).map_err(io_err(dir))?;
     let tmp = temp_path(path);
     let result = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io_err(&tmp))?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(io_err(&tmp))?;
         file.write_all(bytes).map_err(io_err(&tmp))?;
         file.sync_all().map_err(io_err(&tmp))?;
         drop(file);
@@ -102,7 +137,11 @@ pub fn atomic_create(path: &Path, bytes: &[u8]) -> Result<bool, FsError> {
     fs::create_dir_all(dir).map_err(io_err(dir))?;
     let tmp = temp_path(path);
     let result = (|| {
-        let mut file = OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io_err(&tmp))?;
+        let mut file = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .map_err(io_err(&tmp))?;
         file.write_all(bytes).map_err(io_err(&tmp))?;
         file.sync_all().map_err(io_err(&tmp))?;
         drop(file);
@@ -110,7 +149,12 @@ pub fn atomic_create(path: &Path, bytes: &[u8]) -> Result<bool, FsError> {
         match fs::hard_link(&tmp, path) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
-            Err(e) => return Err(FsError::Io { path: path.to_path_buf(), source: e }),
+            Err(e) => {
+                return Err(FsError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                });
+            }
         }
         sync_dir(dir)?;
         Ok(true)
@@ -124,7 +168,12 @@ pub fn atomic_create(path: &Path, bytes: &[u8]) -> Result<bool, FsError> {
 pub fn append_line(path: &Path, line: &str) -> Result<(), FsError> {
     let dir = parent_of(path);
     fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let mut file = OpenOptions::new().read(true).append(true).create(true).open(path).map_err(io_err(path))?;
+    let mut file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .create(true)
+        .open(path)
+        .map_err(io_err(path))?;
     let len = file.metadata().map_err(io_err(path))?.len();
     let mut buf = Vec::with_capacity(line.len() + 2);
     if len > 0 {
@@ -154,7 +203,9 @@ fn parent_of(path: &Path) -> &Path {
 
 /// Makes a rename or a new file durable (the directory entry itself is data).
 pub fn sync_dir(dir: &Path) -> Result<(), FsError> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(io_err(dir))
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_err(dir))
 }
 
 /// An exclusive lock on a sidecar lock file, released on drop (and by the OS if the process
@@ -207,7 +258,12 @@ pub fn lock(path: &Path, timeout: Duration) -> Result<FileLock, FsError> {
                 std::thread::sleep(pause);
                 pause = (pause * 2).min(Duration::from_millis(20));
             }
-            Err(fs::TryLockError::Error(e)) => return Err(FsError::Io { path: path.to_path_buf(), source: e }),
+            Err(fs::TryLockError::Error(e)) => {
+                return Err(FsError::Io {
+                    path: path.to_path_buf(),
+                    source: e,
+                });
+            }
         }
     }
     // Say who holds it, for the timeout message of whoever waits next. Best effort.
@@ -247,7 +303,10 @@ mod tests {
         let p = dir.path().join("log.json");
         fs::write(&p, "{\"a\":1}\n{\"torn").unwrap();
         append_line(&p, "{\"b\":2}").unwrap();
-        assert_eq!(fs::read_to_string(&p).unwrap(), "{\"a\":1}\n{\"torn\n{\"b\":2}\n");
+        assert_eq!(
+            fs::read_to_string(&p).unwrap(),
+            "{\"a\":1}\n{\"torn\n{\"b\":2}\n"
+        );
     }
 
     #[test]
@@ -258,6 +317,9 @@ mod tests {
         let err = lock(&p, Duration::from_millis(50)).unwrap_err();
         let msg = err.to_string();
         assert!(msg.contains("another baton process"), "{msg}");
-        assert!(msg.contains(&format!("pid {}", std::process::id())), "{msg}");
+        assert!(
+            msg.contains(&format!("pid {}", std::process::id())),
+            "{msg}"
+        );
     }
 }

@@ -24,12 +24,20 @@ pub fn capture(dir: &Path, since: DateTime<Utc>, until: DateTime<Utc>) -> GitWin
     let output = Command::new("git")
         .arg("-C")
         .arg(start_dir)
-        .args(["log", "--no-color", "--no-merges", "--name-only", "--format=%x1e%H%x1f%an%x1f%aI%x1f%s"])
+        .args([
+            "log",
+            "--no-color",
+            "--no-merges",
+            "--name-only",
+            "--format=%x1e%H%x1f%an%x1f%aI%x1f%s",
+        ])
         .arg(format!("--since={}", format_timestamp(since)))
         .arg(format!("--until={}", format_timestamp(until)))
         .env("GIT_TERMINAL_PROMPT", "0")
         .output();
-    let Ok(output) = output else { return GitWindow::default() };
+    let Ok(output) = output else {
+        return GitWindow::default();
+    };
     if !output.status.success() {
         return GitWindow::default();
     }

@@ -90,6 +90,9 @@ impl Layout {
 
     /// `path` relative to the sessions directory, for messages.
     pub fn display(&self, path: &Path) -> String {
-        path.strip_prefix(&self.root).unwrap_or(path).display().to_string()
+        path.strip_prefix(&self.root)
+            .unwrap_or(path)
+            .display()
+            .to_string()
     }
 }

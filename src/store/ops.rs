@@ -26,7 +26,10 @@ use super::config::{self, ConfigError};
 use super::fsio::{FileLock, atomic_create, atomic_write, lock, lock_timeout, read_optional};
 use super::git;
 use super::layout::{self, Layout};
-use super::read::{self, ActiveSession, SessionSource, list_dir, read_archived, read_current, read_events, read_text};
+use super::read::{
+    self, ActiveSession, SessionSource, list_dir, read_archived, read_current, read_events,
+    read_text,
+};
 
 pub struct Store {
     pub layout: Layout,
@@ -79,7 +82,13 @@ impl Store {
     pub fn init(&self) -> Result<Vec<PathBuf>, StoreError> {
         let l = &self.layout;
         let mut created = Vec::new();
-        for dir in [l.root.clone(), l.handoffs(), l.active_dir(), l.archive_dir(), l.private_dir()] {
+        for dir in [
+            l.root.clone(),
+            l.handoffs(),
+            l.active_dir(),
+            l.archive_dir(),
+            l.private_dir(),
+        ] {
             if !dir.is_dir() {
                 std::fs::create_dir_all(&dir).map_err(super::fsio::io_err(&dir))?;
                 created.push(dir);
@@ -89,8 +98,14 @@ impl Store {
         let knowledge = "{\n  \"last_updated\": null,\n  \"total_sessions\": 0,\n  \"total_hours\": 0,\n  \"core_decisions\": [],\n  \"architecture_state\": {},\n  \"best_practices\": [],\n  \"pending_work\": []\n}\n";
         let files: [(PathBuf, &str); 3] = [
             (l.knowledge(), knowledge),
-            (l.private_dir().join(".gitignore"), "lock\n*.baton-tmp-*\ndrafts/\n"),
-            (l.path(".gitattributes"), "DECISIONS_LOG.json merge=union\nCODE_REGISTRY.json merge=union\nINSIGHTS_DB.json merge=union\nINSIGHTS.log merge=union\nCODE_CHANGES.log merge=union\n"),
+            (
+                l.private_dir().join(".gitignore"),
+                "lock\n*.baton-tmp-*\ndrafts/\n",
+            ),
+            (
+                l.path(".gitattributes"),
+                "DECISIONS_LOG.json merge=union\nCODE_REGISTRY.json merge=union\nINSIGHTS_DB.json merge=union\nINSIGHTS.log merge=union\nCODE_CHANGES.log merge=union\n",
+            ),
         ];
         for (path, content) in files {
             if atomic_create(&path, content.as_bytes())? {
@@ -101,7 +116,10 @@ impl Store {
     }
 
     /// Every active session (see [`read::active_sessions`]).
-    pub fn active_sessions(&self, problems: &mut Vec<Problem>) -> Result<Vec<ActiveSession>, StoreError> {
+    pub fn active_sessions(
+        &self,
+        problems: &mut Vec<Problem>,
+    ) -> Result<Vec<ActiveSession>, StoreError> {
         Ok(read::active_sessions(&self.layout, problems)?)
     }
 
@@ -111,16 +129,23 @@ impl Store {
         let active = self.active_sessions(&mut problems)?;
         if let Some(id) = wanted {
             validate_id(id).map_err(StoreError::Usage)?;
-            return active.into_iter().find(|s| s.record.session_id == id).ok_or_else(|| {
-                if self.layout.archived(id).exists() {
-                    StoreError::Usage(format!("session {id} has already ended"))
-                } else {
-                    StoreError::Usage(format!("no active session {id}; `baton start` begins one"))
-                }
-            });
+            return active
+                .into_iter()
+                .find(|s| s.record.session_id == id)
+                .ok_or_else(|| {
+                    if self.layout.archived(id).exists() {
+                        StoreError::Usage(format!("session {id} has already ended"))
+                    } else {
+                        StoreError::Usage(format!(
+                            "no active session {id}; `baton start` begins one"
+                        ))
+                    }
+                });
         }
         match active.len() {
-            0 => Err(StoreError::Usage("no active session; `baton start` begins one".into())),
+            0 => Err(StoreError::Usage(
+                "no active session; `baton start` begins one".into(),
+            )),
             1 => Ok(active.into_iter().next().expect("one session")),
             _ => {
                 let ids: Vec<String> = active
@@ -136,7 +161,11 @@ impl Store {
     }
 
     /// Begins a session: its own events file, created exclusively.
-    pub fn start(&self, req: StartRequest, now: DateTime<Utc>) -> Result<(String, Vec<RedactionNote>), StoreError> {
+    pub fn start(
+        &self,
+        req: StartRequest,
+        now: DateTime<Utc>,
+    ) -> Result<(String, Vec<RedactionNote>), StoreError> {
         if let Some(id) = &req.id {
             validate_id(id).map_err(StoreError::Usage)?;
         }
@@ -144,7 +173,9 @@ impl Store {
         let id = match req.id {
             Some(id) => {
                 if self.layout.archived(&id).exists() || self.layout.active(&id).exists() {
-                    return Err(StoreError::Usage(format!("session {id} already exists; pick another --id")));
+                    return Err(StoreError::Usage(format!(
+                        "session {id} already exists; pick another --id"
+                    )));
                 }
                 id
             }
@@ -158,7 +189,9 @@ impl Store {
         };
         let (line, notes) = self.event_line(kind, now, "goal");
         if !atomic_create(&self.layout.active(&id), format!("{line}\n").as_bytes())? {
-            return Err(StoreError::Usage(format!("session {id} already exists; pick another --id")));
+            return Err(StoreError::Usage(format!(
+                "session {id} already exists; pick another --id"
+            )));
         }
         Ok((id, notes))
     }
@@ -192,7 +225,12 @@ impl Store {
         Ok(session_id_for(today, max + 1))
     }
 
-    fn event_line(&self, kind: EventKind, now: DateTime<Utc>, place: &str) -> (String, Vec<RedactionNote>) {
+    fn event_line(
+        &self,
+        kind: EventKind,
+        now: DateTime<Utc>,
+        place: &str,
+    ) -> (String, Vec<RedactionNote>) {
         let mut notes = Vec::new();
         let event = Event::new(format_timestamp(now), kind);
         let mut value = serde_json::to_value(&event).unwrap_or(Value::Null);
@@ -201,7 +239,12 @@ impl Store {
     }
 
     /// Logs one thing into an active session.
-    pub fn log(&self, session: &ActiveSession, kind: EventKind, now: DateTime<Utc>) -> Result<Vec<RedactionNote>, StoreError> {
+    pub fn log(
+        &self,
+        session: &ActiveSession,
+        kind: EventKind,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<RedactionNote>, StoreError> {
         let place = place_of(&kind);
         let id = session.record.session_id.clone();
         let _lock = self.lock()?;
@@ -223,7 +266,12 @@ impl Store {
                     return Err(StoreError::Usage(format!("session {id} has already ended")));
                 }
                 let mut notes = Vec::new();
-                let event = scrub(&Event::new(format_timestamp(now), kind), &self.allow, place, &mut notes);
+                let event = scrub(
+                    &Event::new(format_timestamp(now), kind),
+                    &self.allow,
+                    place,
+                    &mut notes,
+                );
                 apply(&mut record, &event);
                 atomic_write(path, &pretty(&record))?;
                 Ok(notes)
@@ -233,7 +281,12 @@ impl Store {
 
     /// Ends a session: archive, handoff, logs, knowledge base. `session` is `None` when the
     /// whole record comes from `req.from` (a session that was never started with baton).
-    pub fn end(&self, session: Option<&ActiveSession>, req: EndRequest, now: DateTime<Utc>) -> Result<EndOutcome, StoreError> {
+    pub fn end(
+        &self,
+        session: Option<&ActiveSession>,
+        req: EndRequest,
+        now: DateTime<Utc>,
+    ) -> Result<EndOutcome, StoreError> {
         let mut notes = Vec::new();
         let mut problems = Vec::new();
         let guard = self.lock()?;
@@ -293,9 +346,19 @@ impl Store {
         let handoff_name = self.free_handoff_name(&handoff_file_name(&id, date))?;
         let pending_after: Vec<PendingItem> = as_of
             .as_ref()
-            .map(|a| a.pending_work.iter().cloned().map(PendingItem::from_value).collect())
+            .map(|a| {
+                a.pending_work
+                    .iter()
+                    .cloned()
+                    .map(PendingItem::from_value)
+                    .collect()
+            })
             .unwrap_or_default();
-        let archive = ArchivedSession { record: record.clone(), handoff_file: Some(handoff_name.clone()), as_of };
+        let archive = ArchivedSession {
+            record: record.clone(),
+            handoff_file: Some(handoff_name.clone()),
+            as_of,
+        };
 
         atomic_write(&self.layout.unmerged(&id), b"{\"logs\": false}\n")?;
         if !atomic_create(&self.layout.archived(&id), &pretty(&archive))? {
@@ -312,10 +375,20 @@ impl Store {
             None => {}
         }
         let refused = self.finish_locked(&id, &guard)?;
-        Ok(EndOutcome { session_id: id.clone(), handoff: handoff_path, archive: self.layout.archived(&id), notes, refused })
+        Ok(EndOutcome {
+            session_id: id.clone(),
+            handoff: handoff_path,
+            archive: self.layout.archived(&id),
+            notes,
+            refused,
+        })
     }
 
-    fn reread(&self, s: &ActiveSession, problems: &mut Vec<Problem>) -> Result<SessionRecord, StoreError> {
+    fn reread(
+        &self,
+        s: &ActiveSession,
+        problems: &mut Vec<Problem>,
+    ) -> Result<SessionRecord, StoreError> {
         let fresh = match &s.source {
             SessionSource::Events(path) => read_events(&self.layout, path, problems)?,
             SessionSource::Current(_) => read_current(&self.layout, problems)?,
@@ -325,13 +398,18 @@ impl Store {
             None if matches!(s.source, SessionSource::Current(_)) && !problems.is_empty() => {
                 Err(StoreError::Refused(std::mem::take(problems)))
             }
-            _ => Err(StoreError::Usage(format!("session {} has already ended", s.record.session_id))),
+            _ => Err(StoreError::Usage(format!(
+                "session {} has already ended",
+                s.record.session_id
+            ))),
         }
     }
 
     fn read_knowledge_doc(&self, problems: &mut Vec<Problem>) -> Result<Option<Doc>, StoreError> {
         let path = self.layout.knowledge();
-        let Some(text) = read_text(&self.layout, &path, problems)? else { return Ok(None) };
+        let Some(text) = read_text(&self.layout, &path, problems)? else {
+            return Ok(None);
+        };
         Ok(Some(parse_object(&self.layout.display(&path), &text)))
     }
 
@@ -383,7 +461,9 @@ impl Store {
             return Ok(problems);
         };
         let record = &archive.record;
-        let marker_text = read_optional(&marker)?.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+        let marker_text = read_optional(&marker)?
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
         if !marker_text.contains("\"logs\": true") {
             let refused = self.append_logs(record)?;
             problems.extend(refused);
@@ -404,16 +484,28 @@ impl Store {
             }
         };
         knowledge.merge_session(record);
-        atomic_write(&self.layout.knowledge(), knowledge.to_pretty_json().as_bytes())?;
+        atomic_write(
+            &self.layout.knowledge(),
+            knowledge.to_pretty_json().as_bytes(),
+        )?;
         std::fs::remove_file(&marker).map_err(super::fsio::io_err(&marker))?;
         Ok(problems)
     }
 
     /// Appends the session's decisions, code and insights to the seed's log files.
     fn append_logs(&self, record: &SessionRecord) -> Result<Vec<Problem>, StoreError> {
-        let date: String = record.ended_at.as_deref().unwrap_or_default().chars().take(10).collect();
+        let date: String = record
+            .ended_at
+            .as_deref()
+            .unwrap_or_default()
+            .chars()
+            .take(10)
+            .collect();
         let tag = |mut map: Map<String, Value>| {
-            map.insert("session_id".into(), Value::String(record.session_id.clone()));
+            map.insert(
+                "session_id".into(),
+                Value::String(record.session_id.clone()),
+            );
             map.insert("date".into(), Value::String(date.clone()));
             Value::Object(map)
         };
@@ -463,17 +555,28 @@ impl Store {
         self.append_json_log(layout::CODE_REGISTRY, &code, &mut problems)?;
         self.append_json_log(layout::INSIGHTS_DB, &insights, &mut problems)?;
         for i in &record.insights_gained {
-            super::fsio::append_line(&self.layout.path(layout::INSIGHTS_LOG), &format!("Insight: {}", one_line(i)))?;
+            super::fsio::append_line(
+                &self.layout.path(layout::INSIGHTS_LOG),
+                &format!("Insight: {}", one_line(i)),
+            )?;
         }
         for c in &record.commits {
-            super::fsio::append_line(&self.layout.path(layout::CODE_CHANGES_LOG), &one_line(&c.oneline()))?;
+            super::fsio::append_line(
+                &self.layout.path(layout::CODE_CHANGES_LOG),
+                &one_line(&c.oneline()),
+            )?;
         }
         Ok(problems)
     }
 
     /// JSON lines get one appended line per entry; a file kept as a JSON array is rewritten
     /// whole (atomically), and only if it parses.
-    fn append_json_log(&self, name: &str, entries: &[Value], problems: &mut Vec<Problem>) -> Result<(), StoreError> {
+    fn append_json_log(
+        &self,
+        name: &str,
+        entries: &[Value],
+        problems: &mut Vec<Problem>,
+    ) -> Result<(), StoreError> {
         if entries.is_empty() {
             return Ok(());
         }

@@ -17,8 +17,14 @@ use super::fsio::{FsError, TEMP_MARKER, read_optional};
 use super::layout::Layout;
 
 /// Reads a file and decodes it as text, reporting invalid UTF-8 as a warning.
-pub fn read_text(layout: &Layout, path: &Path, problems: &mut Vec<Problem>) -> Result<Option<String>, FsError> {
-    let Some(bytes) = read_optional(path)? else { return Ok(None) };
+pub fn read_text(
+    layout: &Layout,
+    path: &Path,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<String>, FsError> {
+    let Some(bytes) = read_optional(path)? else {
+        return Ok(None);
+    };
     let (text, lossy) = decode(&bytes);
     if lossy {
         problems.push(Problem::warning(
@@ -42,19 +48,27 @@ pub fn read_knowledge(layout: &Layout) -> Result<KnowledgeFile, FsError> {
     let path = layout.knowledge();
     let mut problems = Vec::new();
     let Some(text) = read_text(layout, &path, &mut problems)? else {
-        return Ok(KnowledgeFile { doc: None, problems });
+        return Ok(KnowledgeFile {
+            doc: None,
+            problems,
+        });
     };
     let doc = parse_object(&layout.display(&path), &text);
     if let Some(p) = doc.problem() {
         problems.push(p.clone());
     }
-    Ok(KnowledgeFile { doc: Some(doc), problems })
+    Ok(KnowledgeFile {
+        doc: Some(doc),
+        problems,
+    })
 }
 
 pub fn read_log(layout: &Layout, name: &str) -> Result<Log, FsError> {
     let path = layout.path(name);
     let mut problems = Vec::new();
-    let Some(text) = read_text(layout, &path, &mut problems)? else { return Ok(Log::default()) };
+    let Some(text) = read_text(layout, &path, &mut problems)? else {
+        return Ok(Log::default());
+    };
     let mut log = parse_log(&layout.display(&path), &text);
     log.problems.splice(0..0, problems);
     Ok(log)
@@ -86,8 +100,14 @@ pub struct ActiveSession {
 }
 
 /// Reads an events file into a record; bad lines are reported and skipped.
-pub fn read_events(layout: &Layout, path: &Path, problems: &mut Vec<Problem>) -> Result<Option<SessionRecord>, FsError> {
-    let Some(text) = read_text(layout, path, problems)? else { return Ok(None) };
+pub fn read_events(
+    layout: &Layout,
+    path: &Path,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<SessionRecord>, FsError> {
+    let Some(text) = read_text(layout, path, problems)? else {
+        return Ok(None);
+    };
     let shown = layout.display(path);
     let log = parse_log(&shown, &text);
     problems.extend(log.problems);
@@ -95,26 +115,44 @@ pub fn read_events(layout: &Layout, path: &Path, problems: &mut Vec<Problem>) ->
     for record in log.records {
         match serde_json::from_value::<Event>(record.value) {
             Ok(e) => events.push(e),
-            Err(e) => problems.push(Problem::error(&shown, record.line, 1, format!("not a baton event: {e}"))),
+            Err(e) => problems.push(Problem::error(
+                &shown,
+                record.line,
+                1,
+                format!("not a baton event: {e}"),
+            )),
         }
     }
     let mut session = fold(&events);
     if session.session_id.is_empty() {
-        session.session_id = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        session.session_id = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
     }
     Ok(Some(session))
 }
 
 /// Reads the seed's `CURRENT_SESSION.json`; `None` if missing or not parseable (reported).
-pub fn read_current(layout: &Layout, problems: &mut Vec<Problem>) -> Result<Option<SessionRecord>, FsError> {
+pub fn read_current(
+    layout: &Layout,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<SessionRecord>, FsError> {
     let path = layout.current_session();
-    let Some(text) = read_text(layout, &path, problems)? else { return Ok(None) };
+    let Some(text) = read_text(layout, &path, problems)? else {
+        return Ok(None);
+    };
     let shown = layout.display(&path);
     match parse_object(&shown, &text) {
         Doc::Ok(map) => match SessionRecord::from_map(map) {
             Ok(r) => Ok(Some(r)),
             Err(e) => {
-                problems.push(Problem::error(shown, 1, 1, format!("not a session record: {e}")));
+                problems.push(Problem::error(
+                    shown,
+                    1,
+                    1,
+                    format!("not a session record: {e}"),
+                ));
                 Ok(None)
             }
         },
@@ -127,7 +165,10 @@ pub fn read_current(layout: &Layout, problems: &mut Vec<Problem>) -> Result<Opti
 
 /// Every active session: baton's events files whose session is not archived, and the seed's
 /// `CURRENT_SESSION.json` while it has no `ended_at`.
-pub fn active_sessions(layout: &Layout, problems: &mut Vec<Problem>) -> Result<Vec<ActiveSession>, FsError> {
+pub fn active_sessions(
+    layout: &Layout,
+    problems: &mut Vec<Problem>,
+) -> Result<Vec<ActiveSession>, FsError> {
     let mut sessions = Vec::new();
     for entry in list_dir(&layout.active_dir())? {
         if entry.name.ends_with(".jsonl") {
@@ -148,13 +189,24 @@ pub fn active_sessions(layout: &Layout, problems: &mut Vec<Problem>) -> Result<V
         && record.is_active()
         && !record.session_id.is_empty()
         && !layout.archived(&record.session_id).exists()
-        && !sessions.iter().any(|s| s.record.session_id == record.session_id)
+        && !sessions
+            .iter()
+            .any(|s| s.record.session_id == record.session_id)
     {
         let path = layout.current_session();
         let modified = fs::metadata(&path).and_then(|m| m.modified()).ok();
-        sessions.push(ActiveSession { record, source: SessionSource::Current(path), last_activity: modified });
+        sessions.push(ActiveSession {
+            record,
+            source: SessionSource::Current(path),
+            last_activity: modified,
+        });
     }
-    sessions.sort_by(|a, b| a.record.started_at.cmp(&b.record.started_at).then(a.record.session_id.cmp(&b.record.session_id)));
+    sessions.sort_by(|a, b| {
+        a.record
+            .started_at
+            .cmp(&b.record.started_at)
+            .then(a.record.session_id.cmp(&b.record.session_id))
+    });
     Ok(sessions)
 }
 
@@ -170,7 +222,12 @@ pub fn list_dir(dir: &Path) -> Result<Vec<DirEntry>, FsError> {
     let iter = match fs::read_dir(dir) {
         Ok(it) => it,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(FsError::Io { path: dir.to_path_buf(), source: e }),
+        Err(e) => {
+            return Err(FsError::Io {
+                path: dir.to_path_buf(),
+                source: e,
+            });
+        }
     };
     let mut out = Vec::new();
     for entry in iter.flatten() {
@@ -182,7 +239,11 @@ pub fn list_dir(dir: &Path) -> Result<Vec<DirEntry>, FsError> {
         if !meta.is_file() {
             continue;
         }
-        out.push(DirEntry { name, path: entry.path(), modified: meta.modified().ok() });
+        out.push(DirEntry {
+            name,
+            path: entry.path(),
+            modified: meta.modified().ok(),
+        });
     }
     Ok(out)
 }
@@ -201,28 +262,52 @@ pub fn handoffs(layout: &Layout) -> Result<Vec<HandoffEntry>, FsError> {
     let mut list: Vec<HandoffEntry> = list_dir(&layout.handoffs())?
         .into_iter()
         .filter(|e| e.name.to_ascii_lowercase().ends_with(".md"))
-        .map(|e| HandoffEntry { name: HandoffName::parse(&e.name), file_name: e.name, path: e.path, modified: e.modified })
+        .map(|e| HandoffEntry {
+            name: HandoffName::parse(&e.name),
+            file_name: e.name,
+            path: e.path,
+            modified: e.modified,
+        })
         .collect();
     list.sort_by(|a, b| handoff_key(b).cmp(&handoff_key(a)));
     Ok(list)
 }
 
-fn handoff_key(e: &HandoffEntry) -> (Option<chrono::NaiveDate>, Option<u32>, Option<SystemTime>, String) {
+fn handoff_key(
+    e: &HandoffEntry,
+) -> (
+    Option<chrono::NaiveDate>,
+    Option<u32>,
+    Option<SystemTime>,
+    String,
+) {
     let date = e.name.date.or_else(|| {
-        e.modified.map(|m| chrono::DateTime::<chrono::Utc>::from(m).date_naive())
+        e.modified
+            .map(|m| chrono::DateTime::<chrono::Utc>::from(m).date_naive())
     });
     (date, e.name.seq, e.modified, e.file_name.clone())
 }
 
-pub fn read_archived(layout: &Layout, id: &str, problems: &mut Vec<Problem>) -> Result<Option<ArchivedSession>, FsError> {
+pub fn read_archived(
+    layout: &Layout,
+    id: &str,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<ArchivedSession>, FsError> {
     let path = layout.archived(id);
-    let Some(text) = read_text(layout, &path, problems)? else { return Ok(None) };
+    let Some(text) = read_text(layout, &path, problems)? else {
+        return Ok(None);
+    };
     let shown = layout.display(&path);
     match parse_object(&shown, &text) {
         Doc::Ok(map) => match serde_json::from_value(serde_json::Value::Object(map)) {
             Ok(a) => Ok(Some(a)),
             Err(e) => {
-                problems.push(Problem::error(shown, 1, 1, format!("not a session archive: {e}")));
+                problems.push(Problem::error(
+                    shown,
+                    1,
+                    1,
+                    format!("not a session archive: {e}"),
+                ));
                 Ok(None)
             }
         },

@@ -20,8 +20,16 @@ pub fn context_pack(store: &Store) -> Result<ContextPack, StoreError> {
 
     let kb = read_knowledge(layout)?;
     problems.extend(kb.problems.iter().cloned());
-    let knowledge = kb.doc.as_ref().and_then(Doc::map).cloned().map(Knowledge::new);
-    if let Some(Doc::Broken { salvaged: Some(_), .. }) = &kb.doc {
+    let knowledge = kb
+        .doc
+        .as_ref()
+        .and_then(Doc::map)
+        .cloned()
+        .map(Knowledge::new);
+    if let Some(Doc::Broken {
+        salvaged: Some(_), ..
+    }) = &kb.doc
+    {
         problems.push(Problem::warning(
             layout.display(&layout.knowledge()),
             0,
@@ -34,20 +42,36 @@ pub fn context_pack(store: &Store) -> Result<ContextPack, StoreError> {
         Some(entry) => {
             let text = read_text(layout, &entry.path, &mut problems)?.unwrap_or_default();
             let parsed = Handoff::parse(&text);
-            Some(HandoffView { file: entry.file_name, summary: parsed.summary(), text: Some(text) })
+            Some(HandoffView {
+                file: entry.file_name,
+                summary: parsed.summary(),
+                text: Some(text),
+            })
         }
         None => None,
     };
 
     let log = read_log(layout, DECISIONS_LOG)?;
     problems.extend(log.problems.iter().cloned());
-    let mut decisions: Vec<Decision> = knowledge.as_ref().map(Knowledge::core_decisions).unwrap_or_default();
-    decisions.extend(log.records.into_iter().map(|r| Decision::from_value(r.value)));
+    let mut decisions: Vec<Decision> = knowledge
+        .as_ref()
+        .map(Knowledge::core_decisions)
+        .unwrap_or_default();
+    decisions.extend(
+        log.records
+            .into_iter()
+            .map(|r| Decision::from_value(r.value)),
+    );
 
     let active = store.active_sessions(&mut problems)?;
     for s in &active {
         decisions.extend(s.record.decisions_made.iter().cloned().map(|mut d| {
-            d.date = d.date.or_else(|| s.record.started_at.as_deref().map(|t| t.chars().take(10).collect()));
+            d.date = d.date.or_else(|| {
+                s.record
+                    .started_at
+                    .as_deref()
+                    .map(|t| t.chars().take(10).collect())
+            });
             d
         }));
     }
@@ -69,7 +93,10 @@ pub fn dedupe_decisions(all: Vec<Decision>) -> Vec<Decision> {
     let mut out: Vec<Decision> = Vec::with_capacity(all.len());
     let mut index = std::collections::HashMap::new();
     for d in all {
-        let key = normalize(&d.decision);
+        let mut key = normalize(&d.decision);
+        if key.is_empty() {
+            key = d.decision.trim().to_string();
+        }
         if key.is_empty() {
             continue;
         }
