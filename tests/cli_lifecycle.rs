@@ -637,3 +637,35 @@ fn budget_keeps_pending_and_the_handoff_summary() {
     assert_eq!(json["pending"].as_array().unwrap().len(), 3);
     assert!(json["last_handoff"]["text"].is_null());
 }
+
+#[test]
+fn end_with_the_seed_knowledge_base_as_printed_saves_the_session_and_leaves_the_file_alone() {
+    let home = SeedHome::empty();
+    let malformed = fixture_text("UNIFIED_KNOWLEDGE.malformed.json");
+    home.write("UNIFIED_KNOWLEDGE.json", &malformed);
+    stdout_of(home.baton(&["start", "-q", "--goal", "Deploy"]).env("BATON_NOW", "2025-11-16T09:00:00Z"));
+    stdout_of(&mut home.baton(&["log", "decision", "Blue-green deploys"]));
+    stdout_of(&mut home.baton(&["log", "next", "Retire the old box", "--priority", "high"]));
+    let out = home.baton(&["end"]).env("BATON_NOW", "2025-11-16T10:00:00Z").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("UNIFIED_KNOWLEDGE.json:5:4: control character"), "{stderr}");
+    assert!(stderr.contains("baton merge"), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2025-11-16_session_1.md"));
+    // Byte for byte as it was; everything else saved.
+    assert_eq!(std::fs::read(home.dir().join("UNIFIED_KNOWLEDGE.json")).unwrap(), malformed.as_bytes());
+    assert!(home.read("SESSION_LOGS/2025-11-16-001.json").contains("Blue-green deploys"));
+    assert!(home.read("DECISIONS_LOG.json").contains("Blue-green deploys"));
+    assert!(home.read("SESSION_HANDOFFS/2025-11-16_session_1.md").contains("Blue-green deploys"));
+    // `merge` refuses while it is broken, and finishes once it is fixed.
+    home.baton(&["merge"]).assert().code(2).stderr(predicate::str::contains(":5:4:"));
+    home.write("UNIFIED_KNOWLEDGE.json", &fixture_text("UNIFIED_KNOWLEDGE.repaired.json"));
+    let merged = stdout_of(&mut home.baton(&["merge"]));
+    assert_eq!(merged, "merged 2025-11-16-001\n");
+    let kb = home.json("UNIFIED_KNOWLEDGE.json");
+    assert_eq!(kb["total_sessions"], 16);
+    assert_eq!(kb["core_decisions"][2]["decision"], "Blue-green deploys");
+    // The logs were appended once, not again by the merge.
+    assert_eq!(home.read("DECISIONS_LOG.json").lines().count(), 1);
+    assert_eq!(stdout_of(&mut home.baton(&["merge"])), "");
+}
