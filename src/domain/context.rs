@@ -4,8 +4,9 @@
 
 use serde::Serialize;
 
+use super::board::Board;
 use super::items::{Decision, PendingItem};
-use super::knowledge::{Component, Knowledge, Totals, compact};
+use super::knowledge::{Component, Totals, compact};
 use super::session::{SessionCounts, SessionRecord};
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -107,31 +108,16 @@ pub struct ContextPack {
 /// How many recent decisions a pack carries before any budget trimming.
 pub const RECENT_DECISIONS: usize = 10;
 
-pub struct ContextInput<'a> {
-    pub directory: String,
-    pub knowledge: Option<&'a Knowledge>,
-    pub last_handoff: Option<HandoffView>,
-    /// Decisions from every source, oldest first; the newest are kept.
-    pub decisions: Vec<Decision>,
-    pub active: Vec<&'a SessionRecord>,
-    pub problems: Vec<String>,
-}
-
-pub fn build(input: ContextInput<'_>) -> ContextPack {
-    let empty = Knowledge::default();
-    let k = input.knowledge.unwrap_or(&empty);
-    let skip = input.decisions.len().saturating_sub(RECENT_DECISIONS);
+pub fn build(board: &Board, directory: String, last_handoff: Option<HandoffView>) -> ContextPack {
+    let k = &board.knowledge;
+    let skip = board.decisions.len().saturating_sub(RECENT_DECISIONS);
     ContextPack {
-        directory: input.directory,
+        directory,
         totals: k.totals(),
         last_updated: k.last_updated(),
-        pending: k
-            .pending_by_priority()
-            .iter()
-            .map(PendingView::from)
-            .collect(),
-        last_handoff: input.last_handoff,
-        recent_decisions: input
+        pending: board.pending.iter().map(PendingView::from).collect(),
+        last_handoff,
+        recent_decisions: board
             .decisions
             .iter()
             .skip(skip)
@@ -140,13 +126,17 @@ pub fn build(input: ContextInput<'_>) -> ContextPack {
             .collect(),
         architecture: k.architecture(),
         best_practices: k.best_practices(),
-        active_sessions: input.active.into_iter().map(ActiveView::from).collect(),
+        active_sessions: board
+            .active
+            .iter()
+            .map(|a| ActiveView::from(&a.record))
+            .collect(),
         other_knowledge: k
             .other_fields()
             .into_iter()
             .map(|(key, v)| (key.to_string(), compact(v)))
             .collect(),
-        problems: input.problems,
+        problems: board.problems.iter().map(ToString::to_string).collect(),
         health: None,
         trimmed: Vec::new(),
     }
@@ -363,6 +353,7 @@ fn trim_float(h: f64) -> String {
 mod tests {
     use super::*;
     use crate::domain::items::Priority;
+    use crate::domain::knowledge::Knowledge;
     use serde_json::json;
 
     fn pack() -> ContextPack {
@@ -374,23 +365,24 @@ mod tests {
             .unwrap()
             .clone(),
         );
-        build(ContextInput {
-            directory: "docs/sessions".into(),
-            knowledge: Some(&k),
-            last_handoff: Some(HandoffView {
-                file: "2025-11-15_session_1.md".into(),
-                summary: Some("Built it.".into()),
-                text: Some(format!(
-                    "# Session Handoff\n\n## Quick Summary\nBuilt it.\n\n{}",
-                    "detail ".repeat(200)
-                )),
-            }),
+        let board = Board {
+            exists: true,
+            pending: k.pending_by_priority(),
+            knowledge: k,
             decisions: (0..15)
                 .map(|i| Decision::new(format!("decision {i}")))
                 .collect(),
-            active: vec![],
-            problems: vec![],
-        })
+            ..Board::default()
+        };
+        let handoff = HandoffView {
+            file: "2025-11-15_session_1.md".into(),
+            summary: Some("Built it.".into()),
+            text: Some(format!(
+                "# Session Handoff\n\n## Quick Summary\nBuilt it.\n\n{}",
+                "detail ".repeat(200)
+            )),
+        };
+        build(&board, "docs/sessions".into(), Some(handoff))
     }
 
     #[test]

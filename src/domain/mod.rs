@@ -2,6 +2,7 @@
 //! (the current time included), so it is tested without a disk, a clock or a terminal.
 
 pub mod archive;
+pub mod board;
 pub mod compose;
 pub mod context;
 pub mod events;
@@ -13,6 +14,7 @@ pub mod knowledge;
 pub mod problem;
 pub mod redact;
 pub mod scrub;
+pub mod services;
 pub mod session;
 pub mod template;
 pub mod text;

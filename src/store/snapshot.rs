@@ -1,31 +1,37 @@
-//! Gathers what the context pack needs from the directory, reading only what it must: the
-//! knowledge base, the newest handoff, the decision log and the active sessions.
+//! Reads a directory into a [`Board`] in one pass, reading only what must be read: the
+//! knowledge base, the decision log, the active sessions, the services, and the handoff
+//! names (texts are read on demand). The dashboard and the context pack both start here.
 
-use crate::domain::context::{self, ContextInput, ContextPack, HandoffView};
+use chrono::{DateTime, Utc};
+
+use crate::domain::board::{ActiveRef, Board, HandoffRef};
+use crate::domain::context::{self, ContextPack, HandoffView};
 use crate::domain::handoff::Handoff;
 use crate::domain::items::Decision;
-use crate::domain::json_doc::Doc;
+use crate::domain::json_doc::{Doc, parse_object};
 use crate::domain::knowledge::Knowledge;
 use crate::domain::problem::Problem;
+use crate::domain::services::parse_services;
 use crate::domain::text::normalize;
 
 use super::StoreError;
-use super::layout::DECISIONS_LOG;
+use super::layout::{DECISIONS_LOG, SERVICES};
 use super::ops::Store;
 use super::read::{handoffs, read_knowledge, read_log, read_text};
 
-pub fn context_pack(store: &Store) -> Result<ContextPack, StoreError> {
+pub fn load_board(store: &Store) -> Result<Board, StoreError> {
     let layout = &store.layout;
+    let mut board = Board {
+        exists: layout.root.is_dir(),
+        ..Board::default()
+    };
+    if !board.exists {
+        return Ok(board);
+    }
     let mut problems: Vec<Problem> = Vec::new();
 
     let kb = read_knowledge(layout)?;
     problems.extend(kb.problems.iter().cloned());
-    let knowledge = kb
-        .doc
-        .as_ref()
-        .and_then(Doc::map)
-        .cloned()
-        .map(Knowledge::new);
     if let Some(Doc::Broken {
         salvaged: Some(_), ..
     }) = &kb.doc
@@ -37,34 +43,25 @@ pub fn context_pack(store: &Store) -> Result<ContextPack, StoreError> {
             "shown as far as it could be read; baton will not rewrite it until it parses",
         ));
     }
-
-    let last_handoff = match handoffs(layout)?.into_iter().next() {
-        Some(entry) => {
-            let text = read_text(layout, &entry.path, &mut problems)?.unwrap_or_default();
-            let parsed = Handoff::parse(&text);
-            Some(HandoffView {
-                file: entry.file_name,
-                summary: parsed.summary(),
-                text: Some(text),
-            })
-        }
-        None => None,
-    };
+    board.knowledge = kb
+        .doc
+        .as_ref()
+        .and_then(Doc::map)
+        .cloned()
+        .map(Knowledge::new)
+        .unwrap_or_default();
+    board.pending = board.knowledge.pending_by_priority();
 
     let log = read_log(layout, DECISIONS_LOG)?;
     problems.extend(log.problems.iter().cloned());
-    let mut decisions: Vec<Decision> = knowledge
-        .as_ref()
-        .map(Knowledge::core_decisions)
-        .unwrap_or_default();
+    let mut decisions = board.knowledge.core_decisions();
     decisions.extend(
         log.records
             .into_iter()
             .map(|r| Decision::from_value(r.value)),
     );
 
-    let active = store.active_sessions(&mut problems)?;
-    for s in &active {
+    for s in store.active_sessions(&mut problems)? {
         decisions.extend(s.record.decisions_made.iter().cloned().map(|mut d| {
             d.date = d.date.or_else(|| {
                 s.record
@@ -72,19 +69,69 @@ pub fn context_pack(store: &Store) -> Result<ContextPack, StoreError> {
                     .as_deref()
                     .map(|t| t.chars().take(10).collect())
             });
+            d.session_id = d.session_id.or_else(|| Some(s.record.session_id.clone()));
             d
         }));
+        board.active.push(ActiveRef {
+            last_activity: s.last_activity.map(DateTime::<Utc>::from),
+            record: s.record,
+        });
     }
-    let decisions = dedupe_decisions(decisions);
+    board.decisions = dedupe_decisions(decisions);
 
-    Ok(context::build(ContextInput {
-        directory: layout.root.display().to_string(),
-        knowledge: knowledge.as_ref(),
+    board.handoffs = handoffs(layout)?
+        .into_iter()
+        .map(|h| {
+            let modified = h.modified.map(DateTime::<Utc>::from);
+            HandoffRef {
+                date: h.name.date.or(modified.map(|m| m.date_naive())),
+                file_name: h.file_name,
+                modified,
+            }
+        })
+        .collect();
+
+    let services_path = layout.path(SERVICES);
+    if let Some(text) = read_text(layout, &services_path, &mut problems)? {
+        let shown = layout.display(&services_path);
+        match parse_object(&shown, &text) {
+            Doc::Ok(map) => {
+                let (services, errors) = parse_services(serde_json::Value::Object(map));
+                board.services = services;
+                problems.extend(errors.into_iter().map(|e| Problem::error(&shown, 1, 1, e)));
+            }
+            Doc::Broken { problem, .. } => problems.push(problem),
+        }
+    }
+    board.problems = problems;
+    Ok(board)
+}
+
+/// Reads one handoff's text (for previews and the context pack).
+pub fn handoff_text(store: &Store, file_name: &str) -> Result<String, StoreError> {
+    let mut ignored = Vec::new();
+    let path = store.layout.handoff(file_name);
+    Ok(read_text(&store.layout, &path, &mut ignored)?.unwrap_or_default())
+}
+
+pub fn context_pack(store: &Store) -> Result<ContextPack, StoreError> {
+    let board = load_board(store)?;
+    let last_handoff = match board.handoffs.first() {
+        Some(h) => {
+            let text = handoff_text(store, &h.file_name)?;
+            Some(HandoffView {
+                file: h.file_name.clone(),
+                summary: Handoff::parse(&text).summary(),
+                text: Some(text),
+            })
+        }
+        None => None,
+    };
+    Ok(context::build(
+        &board,
+        store.layout.root.display().to_string(),
         last_handoff,
-        decisions,
-        active: active.iter().map(|s| &s.record).collect(),
-        problems: problems.iter().map(ToString::to_string).collect(),
-    }))
+    ))
 }
 
 /// The same decision sits in `core_decisions` and in the log once its session ended: keep
@@ -107,6 +154,7 @@ pub fn dedupe_decisions(all: Vec<Decision>) -> Vec<Decision> {
                 kept.impact = kept.impact.take().or(d.impact);
                 kept.date = kept.date.take().or(d.date);
                 kept.status = kept.status.take().or(d.status);
+                kept.session_id = kept.session_id.take().or(d.session_id);
             }
             None => {
                 index.insert(key, out.len());
