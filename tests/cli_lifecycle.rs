@@ -643,23 +643,51 @@ fn end_with_the_seed_knowledge_base_as_printed_saves_the_session_and_leaves_the_
     let home = SeedHome::empty();
     let malformed = fixture_text("UNIFIED_KNOWLEDGE.malformed.json");
     home.write("UNIFIED_KNOWLEDGE.json", &malformed);
-    stdout_of(home.baton(&["start", "-q", "--goal", "Deploy"]).env("BATON_NOW", "2025-11-16T09:00:00Z"));
+    stdout_of(
+        home.baton(&["start", "-q", "--goal", "Deploy"])
+            .env("BATON_NOW", "2025-11-16T09:00:00Z"),
+    );
     stdout_of(&mut home.baton(&["log", "decision", "Blue-green deploys"]));
     stdout_of(&mut home.baton(&["log", "next", "Retire the old box", "--priority", "high"]));
-    let out = home.baton(&["end"]).env("BATON_NOW", "2025-11-16T10:00:00Z").output().unwrap();
+    let out = home
+        .baton(&["end"])
+        .env("BATON_NOW", "2025-11-16T10:00:00Z")
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("UNIFIED_KNOWLEDGE.json:5:4: control character"), "{stderr}");
+    assert!(
+        stderr.contains("UNIFIED_KNOWLEDGE.json:5:4: control character"),
+        "{stderr}"
+    );
     assert!(stderr.contains("baton merge"), "{stderr}");
     assert!(String::from_utf8_lossy(&out.stdout).contains("2025-11-16_session_1.md"));
     // Byte for byte as it was; everything else saved.
-    assert_eq!(std::fs::read(home.dir().join("UNIFIED_KNOWLEDGE.json")).unwrap(), malformed.as_bytes());
-    assert!(home.read("SESSION_LOGS/2025-11-16-001.json").contains("Blue-green deploys"));
-    assert!(home.read("DECISIONS_LOG.json").contains("Blue-green deploys"));
-    assert!(home.read("SESSION_HANDOFFS/2025-11-16_session_1.md").contains("Blue-green deploys"));
+    assert_eq!(
+        std::fs::read(home.dir().join("UNIFIED_KNOWLEDGE.json")).unwrap(),
+        malformed.as_bytes()
+    );
+    assert!(
+        home.read("SESSION_LOGS/2025-11-16-001.json")
+            .contains("Blue-green deploys")
+    );
+    assert!(
+        home.read("DECISIONS_LOG.json")
+            .contains("Blue-green deploys")
+    );
+    assert!(
+        home.read("SESSION_HANDOFFS/2025-11-16_session_1.md")
+            .contains("Blue-green deploys")
+    );
     // `merge` refuses while it is broken, and finishes once it is fixed.
-    home.baton(&["merge"]).assert().code(2).stderr(predicate::str::contains(":5:4:"));
-    home.write("UNIFIED_KNOWLEDGE.json", &fixture_text("UNIFIED_KNOWLEDGE.repaired.json"));
+    home.baton(&["merge"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains(":5:4:"));
+    home.write(
+        "UNIFIED_KNOWLEDGE.json",
+        &fixture_text("UNIFIED_KNOWLEDGE.repaired.json"),
+    );
     let merged = stdout_of(&mut home.baton(&["merge"]));
     assert_eq!(merged, "merged 2025-11-16-001\n");
     let kb = home.json("UNIFIED_KNOWLEDGE.json");
