@@ -7,6 +7,7 @@ mod init;
 mod log;
 mod merge;
 mod start;
+mod validate;
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -54,6 +55,8 @@ pub enum Command {
     Handoff(handoff::HandoffArgs),
     /// Finish merges left undone (after fixing a file that did not parse)
     Merge,
+    /// Check every file: `PATH:LINE:COL: message`, secrets, stale sessions; exit 1 if any
+    Validate(validate::ValidateArgs),
 }
 
 /// What a command failed with, and the exit code it maps to (DESIGN.md's contract).
@@ -140,9 +143,8 @@ pub fn report_redactions(notes: &[RedactionNote]) {
 
 pub fn run(cli: Cli) -> ExitCode {
     let result = match &cli.command {
-        None => Err(Failure::usage(
-            "the dashboard is not built yet; try `baton context`",
-        )),
+        None => Env::resolve(&cli).and_then(|env| open_dashboard(&env.store.layout.root)),
+        Some(Command::Validate(args)) => validate::run(&cli, args),
         Some(command) => Env::resolve(&cli).and_then(|env| dispatch(command, &env)),
     };
     match result {
@@ -165,6 +167,7 @@ fn dispatch(command: &Command, env: &Env) -> CliResult {
         Command::End(args) => end::run(env, args),
         Command::Handoff(args) => handoff::run(env, args),
         Command::Merge => merge::run(env),
+        Command::Validate(args) => validate::check(&env.store.layout, args),
     }
 }
 
@@ -179,4 +182,17 @@ pub fn print(text: &str) -> CliResult {
             message: format!("stdout: {e}"),
         }),
     }
+}
+
+/// Opens the dashboard on `dir` (the default command, and `baton demo`).
+pub fn open_dashboard(dir: &std::path::Path) -> CliResult {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() {
+        return Err(Failure::usage(format!(
+            "the dashboard needs a terminal; for text, try `baton --dir {} context`",
+            dir.display()
+        )));
+    }
+    let store = Store::open(dir)?;
+    crate::tui::run(dir, store).map_err(|e| Failure { code: 3, message: format!("dashboard: {e}") })
 }

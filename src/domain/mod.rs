@@ -3,6 +3,7 @@
 
 pub mod archive;
 pub mod board;
+pub mod check;
 pub mod compose;
 pub mod context;
 pub mod events;

@@ -9,6 +9,7 @@ pub mod layout;
 pub mod ops;
 pub mod read;
 pub mod snapshot;
+pub mod validate;
 
 use std::fmt;
 

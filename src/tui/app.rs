@@ -1,0 +1,474 @@
+//! The dashboard's state and its one transition function, `update(Action) -> Vec<Effect>`.
+//! No I/O happens here: the runtime feeds actions in and runs the effects that come out,
+//! and render functions read `&App`. Time arrives as data (`Tick`), so tests pin it.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+
+use crate::domain::board::Board;
+use crate::domain::text::normalize;
+use crate::domain::time::short_age;
+
+use super::action::{Action, Command, Effect};
+use super::keymap::command_for;
+use super::layout::{self, Areas};
+use super::pane::Pane;
+use super::rows;
+use super::theme::Theme;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    /// Typing a filter for the focused pane.
+    Filtering,
+    Help,
+    /// The full-screen handoff reader, scrolled by this many lines.
+    Reader { scroll: u16 },
+    /// Every field of the selected pending item or decision.
+    Detail,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ListState {
+    /// Index into the pane's visible rows.
+    pub selected: usize,
+    /// First visible row.
+    pub offset: usize,
+    pub filter: String,
+    /// Identity of the selected item, to find it again after a reload.
+    pub key: Option<String>,
+}
+
+/// The last change the watcher reported, for the footer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Change {
+    pub what: String,
+    pub at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct App {
+    pub dir: PathBuf,
+    pub board: Board,
+    /// False until the first load arrives.
+    pub loaded: bool,
+    pub load_error: Option<String>,
+    pub focus: Pane,
+    pub lists: [ListState; 4],
+    /// Row indices per pane after filtering (into the board's collections; decisions and
+    /// handoffs newest first).
+    pub rows: [Vec<usize>; 4],
+    pub mode: Mode,
+    pub width: u16,
+    pub height: u16,
+    pub now: DateTime<Utc>,
+    pub last_change: Option<Change>,
+    /// The selected handoff's text: (file name, text).
+    pub preview: Option<(String, String)>,
+    pub theme: Theme,
+    /// Something visible changed since the last frame.
+    pub dirty: bool,
+    /// What the clock-dependent text read at the last frame; a tick redraws only if it moved.
+    clock_face: String,
+}
+
+impl App {
+    pub fn new(dir: PathBuf, now: DateTime<Utc>, width: u16, height: u16, theme: Theme) -> App {
+        App {
+            dir,
+            board: Board::default(),
+            loaded: false,
+            load_error: None,
+            focus: Pane::Pending,
+            lists: Default::default(),
+            rows: Default::default(),
+            mode: Mode::Normal,
+            width,
+            height,
+            now,
+            last_change: None,
+            preview: None,
+            theme,
+            dirty: true,
+            clock_face: String::new(),
+        }
+    }
+
+    /// The effects to run when the dashboard starts.
+    pub fn init(&self) -> Vec<Effect> {
+        vec![Effect::Load]
+    }
+
+    pub fn areas(&self) -> Areas {
+        let header = layout::header_height(self.board.active.len(), !self.board.problems.is_empty(), self.height);
+        layout::areas(self.width, self.height, header, self.focus)
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::Key(key) => self.on_key(key),
+            Action::Mouse(mouse) => self.on_mouse(mouse),
+            Action::Paste(text) => {
+                if self.mode == Mode::Filtering {
+                    let list = &mut self.lists[self.focus.index()];
+                    list.filter.push_str(text.lines().next().unwrap_or_default());
+                    self.refilter(self.focus);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            Action::Resize(w, h) => {
+                (self.width, self.height) = (w, h);
+                self.clamp_all();
+                self.dirty = true;
+                Vec::new()
+            }
+            Action::Tick(now) => {
+                self.now = now;
+                let face = self.clock_face();
+                if face != self.clock_face {
+                    self.clock_face = face;
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            Action::FilesChanged { paths, removed, rescan, at } => {
+                if let Some(what) = describe_change(&self.dir, &paths, &removed, rescan) {
+                    self.last_change = Some(Change { what, at });
+                    self.dirty = true;
+                }
+                vec![Effect::Load]
+            }
+            Action::Loaded(result) => self.on_loaded(*result),
+            Action::HandoffLoaded { file, text } => {
+                if self.selected_handoff().is_some_and(|h| h == file) {
+                    self.preview = Some((file, text));
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+        }
+    }
+
+    fn on_loaded(&mut self, result: Result<Board, String>) -> Vec<Effect> {
+        self.dirty = true;
+        match result {
+            Err(e) => {
+                self.load_error = Some(e);
+                Vec::new()
+            }
+            Ok(board) => {
+                self.board = board;
+                self.loaded = true;
+                self.load_error = None;
+                for pane in Pane::ALL {
+                    self.refilter(pane);
+                }
+                self.clamp_all();
+                // Re-read the selected handoff: its text may be what changed.
+                self.selected_handoff().map(|f| vec![Effect::LoadHandoff(f)]).unwrap_or_default()
+            }
+        }
+    }
+
+    fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if key.kind == KeyEventKind::Release {
+            return Vec::new();
+        }
+        if self.mode == Mode::Filtering {
+            return self.on_filter_key(key);
+        }
+        let Some(command) = command_for(&key) else { return Vec::new() };
+        self.dirty = true;
+        self.on_command(command)
+    }
+
+    pub fn on_command(&mut self, command: Command) -> Vec<Effect> {
+        match (&self.mode, command) {
+            (_, Command::Quit) if key_quits(&self.mode) => return vec![Effect::Quit],
+            (Mode::Help, _) => self.mode = Mode::Normal,
+            (Mode::Reader { scroll }, c) => {
+                let page = self.height.saturating_sub(4).max(1);
+                let scroll = *scroll;
+                self.mode = match c {
+                    Command::Back | Command::Open => Mode::Normal,
+                    Command::Up => Mode::Reader { scroll: scroll.saturating_sub(1) },
+                    Command::Down => Mode::Reader { scroll: scroll.saturating_add(1).min(self.reader_max_scroll()) },
+                    Command::PageUp => Mode::Reader { scroll: scroll.saturating_sub(page) },
+                    Command::PageDown => Mode::Reader { scroll: scroll.saturating_add(page).min(self.reader_max_scroll()) },
+                    Command::Top => Mode::Reader { scroll: 0 },
+                    Command::Bottom => Mode::Reader { scroll: self.reader_max_scroll() },
+                    Command::Quit => return vec![Effect::Quit],
+                    _ => Mode::Reader { scroll },
+                };
+            }
+            (Mode::Detail, Command::Back | Command::Open) => self.mode = Mode::Normal,
+            (Mode::Detail, _) => {}
+            (_, Command::Quit) => return vec![Effect::Quit],
+            (_, Command::Help) => self.mode = Mode::Help,
+            (_, Command::FocusNext) => return self.focus_pane(self.focus.next()),
+            (_, Command::FocusPrev) => return self.focus_pane(self.focus.prev()),
+            (_, Command::Focus(p)) => return self.focus_pane(p),
+            (_, Command::Up) => return self.move_by(-1),
+            (_, Command::Down) => return self.move_by(1),
+            (_, Command::PageUp) => return self.move_by(-(self.page_rows() as isize)),
+            (_, Command::PageDown) => return self.move_by(self.page_rows() as isize),
+            (_, Command::Top) => return self.move_by(isize::MIN / 2),
+            (_, Command::Bottom) => return self.move_by(isize::MAX / 2),
+            (_, Command::Filter) => self.mode = Mode::Filtering,
+            (_, Command::Back) => {
+                let pane = self.focus;
+                if !self.lists[pane.index()].filter.is_empty() {
+                    self.lists[pane.index()].filter.clear();
+                    self.refilter(pane);
+                }
+            }
+            (_, Command::Open) => match self.focus {
+                Pane::Handoffs if self.selected_handoff().is_some() => self.mode = Mode::Reader { scroll: 0 },
+                Pane::Pending | Pane::Decisions | Pane::Health if !self.rows[self.focus.index()].is_empty() => {
+                    self.mode = Mode::Detail
+                }
+                _ => {}
+            },
+        }
+        Vec::new()
+    }
+
+    fn on_filter_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let pane = self.focus;
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        match key.code {
+            KeyCode::Char('c') if ctrl => return vec![Effect::Quit],
+            KeyCode::Enter => self.mode = Mode::Normal,
+            KeyCode::Esc => {
+                self.lists[pane.index()].filter.clear();
+                self.mode = Mode::Normal;
+                self.refilter(pane);
+            }
+            KeyCode::Backspace => {
+                self.lists[pane.index()].filter.pop();
+                self.refilter(pane);
+            }
+            KeyCode::Char('u') if ctrl => {
+                self.lists[pane.index()].filter.clear();
+                self.refilter(pane);
+            }
+            KeyCode::Char(c) if !ctrl => {
+                self.lists[pane.index()].filter.push(c);
+                self.refilter(pane);
+            }
+            KeyCode::Up | KeyCode::Down => {
+                let delta = if key.code == KeyCode::Up { -1 } else { 1 };
+                self.dirty = true;
+                return self.move_by(delta);
+            }
+            _ => return Vec::new(),
+        }
+        self.dirty = true;
+        self.handoff_effects()
+    }
+
+    fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Effect> {
+        if !matches!(self.mode, Mode::Normal | Mode::Reader { .. }) {
+            return Vec::new();
+        }
+        if let Mode::Reader { .. } = self.mode {
+            return match mouse.kind {
+                MouseEventKind::ScrollUp => self.on_command(Command::Up),
+                MouseEventKind::ScrollDown => self.on_command(Command::Down),
+                _ => Vec::new(),
+            };
+        }
+        let areas = self.areas();
+        if let Some(tabs) = areas.tabs
+            && mouse.kind == MouseEventKind::Down(MouseButton::Left)
+            && mouse.row == tabs.y
+        {
+            let slot = (mouse.column.saturating_sub(tabs.x) as usize * 4) / tabs.width.max(1) as usize;
+            self.dirty = true;
+            return self.focus_pane(Pane::from_index(slot.min(3)));
+        }
+        let Some(pane) = areas.pane_at(mouse.column, mouse.row) else { return Vec::new() };
+        match mouse.kind {
+            MouseEventKind::Down(MouseButton::Left) => {
+                let mut effects = self.focus_pane(pane);
+                let area = areas.pane(pane).unwrap_or_default();
+                let row = mouse.row as isize - area.y as isize - 1;
+                if row >= 0 {
+                    let target = self.lists[pane.index()].offset + row as usize;
+                    if target < self.rows[pane.index()].len() {
+                        let delta = target as isize - self.lists[pane.index()].selected as isize;
+                        effects.extend(self.move_by(delta));
+                    }
+                }
+                self.dirty = true;
+                effects
+            }
+            MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
+                let delta = if mouse.kind == MouseEventKind::ScrollUp { -3 } else { 3 };
+                let mut effects = self.focus_pane(pane);
+                effects.extend(self.move_by(delta));
+                self.dirty = true;
+                effects
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    fn focus_pane(&mut self, pane: Pane) -> Vec<Effect> {
+        self.focus = pane;
+        self.clamp_all();
+        Vec::new()
+    }
+
+    fn move_by(&mut self, delta: isize) -> Vec<Effect> {
+        let pane = self.focus;
+        let len = self.rows[pane.index()].len();
+        if len == 0 {
+            return Vec::new();
+        }
+        let list = &mut self.lists[pane.index()];
+        let target = (list.selected as isize).saturating_add(delta).clamp(0, len as isize - 1) as usize;
+        list.selected = target;
+        self.remember_key(pane);
+        self.scroll_into_view(pane);
+        if pane == Pane::Handoffs { self.handoff_effects() } else { Vec::new() }
+    }
+
+    /// Asks for the selected handoff's text unless it is already shown.
+    fn handoff_effects(&mut self) -> Vec<Effect> {
+        match self.selected_handoff() {
+            Some(file) if self.preview.as_ref().is_none_or(|(f, _)| *f != file) => vec![Effect::LoadHandoff(file)],
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn selected_handoff(&self) -> Option<String> {
+        let i = self.selected_index(Pane::Handoffs)?;
+        self.board.handoffs.get(i).map(|h| h.file_name.clone())
+    }
+
+    /// Index into the board's collection of the selected row of `pane`.
+    pub fn selected_index(&self, pane: Pane) -> Option<usize> {
+        let list = &self.lists[pane.index()];
+        self.rows[pane.index()].get(list.selected).copied()
+    }
+
+    fn page_rows(&self) -> usize {
+        self.areas().pane(self.focus).map_or(10, layout::inner_rows).max(1)
+    }
+
+    fn scroll_into_view(&mut self, pane: Pane) {
+        let visible = self.areas().pane(pane).map_or(1, layout::inner_rows).max(1);
+        let len = self.rows[pane.index()].len();
+        let list = &mut self.lists[pane.index()];
+        if list.selected < list.offset {
+            list.offset = list.selected;
+        } else if list.selected >= list.offset + visible {
+            list.offset = list.selected + 1 - visible;
+        }
+        list.offset = list.offset.min(len.saturating_sub(visible));
+    }
+
+    fn clamp_all(&mut self) {
+        for pane in Pane::ALL {
+            let len = self.rows[pane.index()].len();
+            let list = &mut self.lists[pane.index()];
+            list.selected = list.selected.min(len.saturating_sub(1));
+            self.scroll_into_view(pane);
+        }
+    }
+
+    fn remember_key(&mut self, pane: Pane) {
+        let key = self.selected_index(pane).map(|i| self.item_key(pane, i));
+        self.lists[pane.index()].key = key;
+    }
+
+    fn item_key(&self, pane: Pane, i: usize) -> String {
+        match pane {
+            Pane::Pending => self.board.pending.get(i).map(|p| normalize(&p.task)),
+            Pane::Decisions => self.board.decisions.get(i).map(|d| normalize(&d.decision)),
+            Pane::Handoffs => self.board.handoffs.get(i).map(|h| h.file_name.clone()),
+            Pane::Health => self.board.services.get(i).map(|s| s.name.clone()),
+        }
+        .unwrap_or_default()
+    }
+
+    /// Recomputes a pane's rows from the board and its filter, keeping the selected item
+    /// selected when it is still there.
+    fn refilter(&mut self, pane: Pane) {
+        let filter = self.lists[pane.index()].filter.clone();
+        self.rows[pane.index()] = rows::visible_rows(&self.board, pane, &filter);
+        let key = self.lists[pane.index()].key.clone();
+        if let Some(key) = key
+            && let Some(pos) = self.rows[pane.index()].iter().position(|&i| self.item_key(pane, i) == key)
+        {
+            self.lists[pane.index()].selected = pos;
+        }
+        let len = self.rows[pane.index()].len();
+        let list = &mut self.lists[pane.index()];
+        list.selected = list.selected.min(len.saturating_sub(1));
+        if list.key.is_none() {
+            self.remember_key(pane);
+        }
+        self.scroll_into_view(pane);
+    }
+
+    fn reader_max_scroll(&self) -> u16 {
+        let lines = self.preview.as_ref().map_or(0, |(_, t)| t.lines().count());
+        u16::try_from(lines.saturating_sub(3)).unwrap_or(u16::MAX)
+    }
+
+    /// Every clock-dependent string on screen; a tick redraws only when one changes.
+    fn clock_face(&self) -> String {
+        let mut face = String::new();
+        for a in &self.board.active {
+            if let Some(start) = a.record.started() {
+                face.push_str(&elapsed((self.now - start).num_seconds()));
+            }
+        }
+        if let Some(c) = &self.last_change {
+            face.push_str(&short_age((self.now - c.at).num_seconds()));
+        }
+        face
+    }
+}
+
+fn key_quits(mode: &Mode) -> bool {
+    matches!(mode, Mode::Normal)
+}
+
+/// "1 h 05 m" / "12 m": a session's elapsed time (minutes are enough for a header).
+pub fn elapsed(seconds: i64) -> String {
+    let m = seconds.max(0) / 60;
+    if m < 60 { format!("{m} m") } else { format!("{} h {:02} m", m / 60, m % 60) }
+}
+
+/// "handoff 2025-11-20_session_1.md changed": what the footer says about a change.
+pub fn describe_change(root: &Path, paths: &[PathBuf], removed: &[PathBuf], rescan: bool) -> Option<String> {
+    if rescan {
+        return Some("directory rescanned".into());
+    }
+    let path = paths.iter().find(|p| !is_private(root, p))?;
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| rel.display().to_string());
+    let parent = rel.parent().and_then(|p| p.file_name()).map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    let kind = match (parent.as_str(), name.as_str()) {
+        ("SESSION_HANDOFFS", _) => "handoff",
+        ("ACTIVE_SESSIONS", _) => "session",
+        ("SESSION_LOGS", _) => "archive",
+        (_, "UNIFIED_KNOWLEDGE.json") => "knowledge base",
+        (_, "SERVICES.json") => "services",
+        _ if name.ends_with(".json") || name.ends_with(".log") => "log",
+        _ => "file",
+    };
+    let more = if paths.len() > 1 { format!(" (+{} more)", paths.len() - 1) } else { String::new() };
+    let verb = if removed.contains(path) { "removed" } else { "changed" };
+    Some(format!("{kind} {name} {verb}{more}"))
+}
+
+fn is_private(root: &Path, p: &Path) -> bool {
+    p.strip_prefix(root).is_ok_and(|r| r.starts_with(crate::store::layout::PRIVATE))
+}

@@ -1,0 +1,32 @@
+//! Pure render functions of `&App`: they read state and draw, nothing else.
+
+mod chrome;
+pub mod fit;
+pub mod markdown;
+mod overlay;
+mod panes;
+
+use ratatui::Frame;
+
+use super::app::{App, Mode};
+use super::pane::Pane;
+
+pub fn render(app: &App, frame: &mut Frame<'_>) {
+    let areas = app.areas();
+    chrome::header(app, frame, areas.header);
+    if let Some(tabs) = areas.tabs {
+        chrome::tabs(app, frame, tabs);
+    }
+    for pane in Pane::ALL {
+        if let Some(area) = areas.pane(pane) {
+            panes::render(app, pane, frame, area);
+        }
+    }
+    chrome::footer(app, frame, areas.footer);
+    match app.mode {
+        Mode::Help => overlay::help(app, frame),
+        Mode::Reader { scroll } => overlay::reader(app, frame, scroll),
+        Mode::Detail => overlay::detail(app, frame),
+        Mode::Normal | Mode::Filtering => {}
+    }
+}
