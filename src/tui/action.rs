@@ -42,9 +42,17 @@ pub enum Action {
     Tick(DateTime<Utc>),
     /// The watcher saw these paths change (debounced); `removed` are the ones that no
     /// longer exist; `rescan` when the watcher lost track and everything is re-read.
-    FilesChanged { paths: Vec<PathBuf>, removed: Vec<PathBuf>, rescan: bool, at: DateTime<Utc> },
+    FilesChanged {
+        paths: Vec<PathBuf>,
+        removed: Vec<PathBuf>,
+        rescan: bool,
+        at: DateTime<Utc>,
+    },
     Loaded(Box<Result<Board, String>>),
-    HandoffLoaded { file: String, text: String },
+    HandoffLoaded {
+        file: String,
+        text: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

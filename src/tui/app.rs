@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 
 use crate::domain::board::Board;
 use crate::domain::text::normalize;
@@ -25,7 +27,9 @@ pub enum Mode {
     Filtering,
     Help,
     /// The full-screen handoff reader, scrolled by this many lines.
-    Reader { scroll: u16 },
+    Reader {
+        scroll: u16,
+    },
     /// Every field of the selected pending item or decision.
     Detail,
 }
@@ -102,7 +106,11 @@ impl App {
     }
 
     pub fn areas(&self) -> Areas {
-        let header = layout::header_height(self.board.active.len(), !self.board.problems.is_empty(), self.height);
+        let header = layout::header_height(
+            self.board.active.len(),
+            !self.board.problems.is_empty(),
+            self.height,
+        );
         layout::areas(self.width, self.height, header, self.focus)
     }
 
@@ -113,7 +121,8 @@ impl App {
             Action::Paste(text) => {
                 if self.mode == Mode::Filtering {
                     let list = &mut self.lists[self.focus.index()];
-                    list.filter.push_str(text.lines().next().unwrap_or_default());
+                    list.filter
+                        .push_str(text.lines().next().unwrap_or_default());
                     self.refilter(self.focus);
                     self.dirty = true;
                 }
@@ -134,7 +143,12 @@ impl App {
                 }
                 Vec::new()
             }
-            Action::FilesChanged { paths, removed, rescan, at } => {
+            Action::FilesChanged {
+                paths,
+                removed,
+                rescan,
+                at,
+            } => {
                 if let Some(what) = describe_change(&self.dir, &paths, &removed, rescan) {
                     self.last_change = Some(Change { what, at });
                     self.dirty = true;
@@ -168,7 +182,9 @@ impl App {
                 }
                 self.clamp_all();
                 // Re-read the selected handoff: its text may be what changed.
-                self.selected_handoff().map(|f| vec![Effect::LoadHandoff(f)]).unwrap_or_default()
+                self.selected_handoff()
+                    .map(|f| vec![Effect::LoadHandoff(f)])
+                    .unwrap_or_default()
             }
         }
     }
@@ -180,7 +196,14 @@ impl App {
         if self.mode == Mode::Filtering {
             return self.on_filter_key(key);
         }
-        let Some(command) = command_for(&key) else { return Vec::new() };
+        if self.mode == Mode::Help {
+            self.mode = Mode::Normal;
+            self.dirty = true;
+            return Vec::new();
+        }
+        let Some(command) = command_for(&key) else {
+            return Vec::new();
+        };
         self.dirty = true;
         self.on_command(command)
     }
@@ -194,12 +217,22 @@ impl App {
                 let scroll = *scroll;
                 self.mode = match c {
                     Command::Back | Command::Open => Mode::Normal,
-                    Command::Up => Mode::Reader { scroll: scroll.saturating_sub(1) },
-                    Command::Down => Mode::Reader { scroll: scroll.saturating_add(1).min(self.reader_max_scroll()) },
-                    Command::PageUp => Mode::Reader { scroll: scroll.saturating_sub(page) },
-                    Command::PageDown => Mode::Reader { scroll: scroll.saturating_add(page).min(self.reader_max_scroll()) },
+                    Command::Up => Mode::Reader {
+                        scroll: scroll.saturating_sub(1),
+                    },
+                    Command::Down => Mode::Reader {
+                        scroll: scroll.saturating_add(1).min(self.reader_max_scroll()),
+                    },
+                    Command::PageUp => Mode::Reader {
+                        scroll: scroll.saturating_sub(page),
+                    },
+                    Command::PageDown => Mode::Reader {
+                        scroll: scroll.saturating_add(page).min(self.reader_max_scroll()),
+                    },
                     Command::Top => Mode::Reader { scroll: 0 },
-                    Command::Bottom => Mode::Reader { scroll: self.reader_max_scroll() },
+                    Command::Bottom => Mode::Reader {
+                        scroll: self.reader_max_scroll(),
+                    },
                     Command::Quit => return vec![Effect::Quit],
                     _ => Mode::Reader { scroll },
                 };
@@ -226,8 +259,12 @@ impl App {
                 }
             }
             (_, Command::Open) => match self.focus {
-                Pane::Handoffs if self.selected_handoff().is_some() => self.mode = Mode::Reader { scroll: 0 },
-                Pane::Pending | Pane::Decisions | Pane::Health if !self.rows[self.focus.index()].is_empty() => {
+                Pane::Handoffs if self.selected_handoff().is_some() => {
+                    self.mode = Mode::Reader { scroll: 0 }
+                }
+                Pane::Pending | Pane::Decisions | Pane::Health
+                    if !self.rows[self.focus.index()].is_empty() =>
+                {
                     self.mode = Mode::Detail
                 }
                 _ => {}
@@ -267,7 +304,11 @@ impl App {
             _ => return Vec::new(),
         }
         self.dirty = true;
-        self.handoff_effects()
+        if pane == Pane::Handoffs {
+            self.handoff_effects()
+        } else {
+            Vec::new()
+        }
     }
 
     fn on_mouse(&mut self, mouse: MouseEvent) -> Vec<Effect> {
@@ -286,11 +327,14 @@ impl App {
             && mouse.kind == MouseEventKind::Down(MouseButton::Left)
             && mouse.row == tabs.y
         {
-            let slot = (mouse.column.saturating_sub(tabs.x) as usize * 4) / tabs.width.max(1) as usize;
+            let slot =
+                (mouse.column.saturating_sub(tabs.x) as usize * 4) / tabs.width.max(1) as usize;
             self.dirty = true;
             return self.focus_pane(Pane::from_index(slot.min(3)));
         }
-        let Some(pane) = areas.pane_at(mouse.column, mouse.row) else { return Vec::new() };
+        let Some(pane) = areas.pane_at(mouse.column, mouse.row) else {
+            return Vec::new();
+        };
         match mouse.kind {
             MouseEventKind::Down(MouseButton::Left) => {
                 let mut effects = self.focus_pane(pane);
@@ -307,7 +351,11 @@ impl App {
                 effects
             }
             MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => {
-                let delta = if mouse.kind == MouseEventKind::ScrollUp { -3 } else { 3 };
+                let delta = if mouse.kind == MouseEventKind::ScrollUp {
+                    -3
+                } else {
+                    3
+                };
                 let mut effects = self.focus_pane(pane);
                 effects.extend(self.move_by(delta));
                 self.dirty = true;
@@ -330,17 +378,28 @@ impl App {
             return Vec::new();
         }
         let list = &mut self.lists[pane.index()];
-        let target = (list.selected as isize).saturating_add(delta).clamp(0, len as isize - 1) as usize;
+        let target = (list.selected as isize)
+            .saturating_add(delta)
+            .clamp(0, len as isize - 1) as usize;
+        if target == list.selected {
+            return Vec::new();
+        }
         list.selected = target;
         self.remember_key(pane);
         self.scroll_into_view(pane);
-        if pane == Pane::Handoffs { self.handoff_effects() } else { Vec::new() }
+        if pane == Pane::Handoffs {
+            self.handoff_effects()
+        } else {
+            Vec::new()
+        }
     }
 
     /// Asks for the selected handoff's text unless it is already shown.
     fn handoff_effects(&mut self) -> Vec<Effect> {
         match self.selected_handoff() {
-            Some(file) if self.preview.as_ref().is_none_or(|(f, _)| *f != file) => vec![Effect::LoadHandoff(file)],
+            Some(file) if self.preview.as_ref().is_none_or(|(f, _)| *f != file) => {
+                vec![Effect::LoadHandoff(file)]
+            }
             _ => Vec::new(),
         }
     }
@@ -357,7 +416,10 @@ impl App {
     }
 
     fn page_rows(&self) -> usize {
-        self.areas().pane(self.focus).map_or(10, layout::inner_rows).max(1)
+        self.areas()
+            .pane(self.focus)
+            .map_or(10, layout::inner_rows)
+            .max(1)
     }
 
     fn scroll_into_view(&mut self, pane: Pane) {
@@ -403,7 +465,9 @@ impl App {
         self.rows[pane.index()] = rows::visible_rows(&self.board, pane, &filter);
         let key = self.lists[pane.index()].key.clone();
         if let Some(key) = key
-            && let Some(pos) = self.rows[pane.index()].iter().position(|&i| self.item_key(pane, i) == key)
+            && let Some(pos) = self.rows[pane.index()]
+                .iter()
+                .position(|&i| self.item_key(pane, i) == key)
         {
             self.lists[pane.index()].selected = pos;
         }
@@ -443,18 +507,34 @@ fn key_quits(mode: &Mode) -> bool {
 /// "1 h 05 m" / "12 m": a session's elapsed time (minutes are enough for a header).
 pub fn elapsed(seconds: i64) -> String {
     let m = seconds.max(0) / 60;
-    if m < 60 { format!("{m} m") } else { format!("{} h {:02} m", m / 60, m % 60) }
+    if m < 60 {
+        format!("{m} m")
+    } else {
+        format!("{} h {:02} m", m / 60, m % 60)
+    }
 }
 
 /// "handoff 2025-11-20_session_1.md changed": what the footer says about a change.
-pub fn describe_change(root: &Path, paths: &[PathBuf], removed: &[PathBuf], rescan: bool) -> Option<String> {
+pub fn describe_change(
+    root: &Path,
+    paths: &[PathBuf],
+    removed: &[PathBuf],
+    rescan: bool,
+) -> Option<String> {
     if rescan {
         return Some("directory rescanned".into());
     }
     let path = paths.iter().find(|p| !is_private(root, p))?;
     let rel = path.strip_prefix(root).unwrap_or(path);
-    let name = rel.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| rel.display().to_string());
-    let parent = rel.parent().and_then(|p| p.file_name()).map(|p| p.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = rel
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| rel.display().to_string());
+    let parent = rel
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_default();
     let kind = match (parent.as_str(), name.as_str()) {
         ("SESSION_HANDOFFS", _) => "handoff",
         ("ACTIVE_SESSIONS", _) => "session",
@@ -464,11 +544,20 @@ pub fn describe_change(root: &Path, paths: &[PathBuf], removed: &[PathBuf], resc
         _ if name.ends_with(".json") || name.ends_with(".log") => "log",
         _ => "file",
     };
-    let more = if paths.len() > 1 { format!(" (+{} more)", paths.len() - 1) } else { String::new() };
-    let verb = if removed.contains(path) { "removed" } else { "changed" };
+    let more = if paths.len() > 1 {
+        format!(" (+{} more)", paths.len() - 1)
+    } else {
+        String::new()
+    };
+    let verb = if removed.contains(path) {
+        "removed"
+    } else {
+        "changed"
+    };
     Some(format!("{kind} {name} {verb}{more}"))
 }
 
 fn is_private(root: &Path, p: &Path) -> bool {
-    p.strip_prefix(root).is_ok_and(|r| r.starts_with(crate::store::layout::PRIVATE))
+    p.strip_prefix(root)
+        .is_ok_and(|r| r.starts_with(crate::store::layout::PRIVATE))
 }

@@ -28,7 +28,9 @@ impl Areas {
     /// The pane under a screen position, if any.
     pub fn pane_at(&self, column: u16, row: u16) -> Option<Pane> {
         Pane::ALL.into_iter().find(|p| {
-            self.pane(*p).is_some_and(|r| column >= r.x && column < r.right() && row >= r.y && row < r.bottom())
+            self.pane(*p).is_some_and(|r| {
+                column >= r.x && column < r.right() && row >= r.y && row < r.bottom()
+            })
         })
     }
 
@@ -67,13 +69,21 @@ pub fn areas(width: u16, height: u16, header_lines: u16, focus: Pane) -> Areas {
     if narrow {
         panes[focus.index()] = Some(body);
     } else {
-        let [top, bottom] = Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
-        let split = |r: Rect| -> [Rect; 2] { Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(r) };
+        let [top, bottom] =
+            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(body);
+        let split = |r: Rect| -> [Rect; 2] {
+            Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(r)
+        };
         let [a, b] = split(top);
         let [c, d] = split(bottom);
         panes = [Some(a), Some(b), Some(c), Some(d)];
     }
-    Areas { header, tabs: narrow.then_some(tabs), panes, footer }
+    Areas {
+        header,
+        tabs: narrow.then_some(tabs),
+        panes,
+        footer,
+    }
 }
 
 /// Rows of list content inside a bordered pane.

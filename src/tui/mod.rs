@@ -16,7 +16,9 @@ use std::io::stdout;
 use std::path::Path;
 
 use chrono::Utc;
-use crossterm::event::{DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::execute;
 
 use crate::store::Store;
@@ -39,13 +41,22 @@ pub fn run(dir: &Path, store: Store) -> color_eyre::Result<()> {
     let _ = execute!(stdout(), EnableMouseCapture, EnableBracketedPaste);
     let size = terminal.size().unwrap_or_default();
     let theme = Theme::from_env(std::env::var("NO_COLOR").ok().as_deref());
-    let app = App::new(dir.to_path_buf(), Utc::now(), size.width, size.height, theme);
+    let app = App::new(
+        dir.to_path_buf(),
+        Utc::now(),
+        size.width,
+        size.height,
+        theme,
+    );
     let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .max_blocking_threads(2)
         .build()
         .map_err(color_eyre::Report::from)
-        .and_then(|rt| rt.block_on(runtime::run(terminal, app, store)).map_err(color_eyre::Report::from));
+        .and_then(|rt| {
+            rt.block_on(runtime::run(terminal, app, store))
+                .map_err(color_eyre::Report::from)
+        });
     let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
     result

@@ -18,7 +18,12 @@ pub fn visible_rows(board: &Board, pane: Pane, filter: &str) -> Vec<usize> {
         Pane::Pending => (0..board.pending.len())
             .filter(|&i| {
                 let p = &board.pending[i];
-                keep(format!("{} {} {}", p.task, p.priority.as_str(), p.status.as_deref().unwrap_or_default()))
+                keep(format!(
+                    "{} {} {}",
+                    p.task,
+                    p.priority.as_str(),
+                    p.status.as_deref().unwrap_or_default()
+                ))
             })
             .collect(),
         // The timeline reads newest first.
@@ -36,9 +41,16 @@ pub fn visible_rows(board: &Board, pane: Pane, filter: &str) -> Vec<usize> {
                 ))
             })
             .collect(),
-        Pane::Handoffs => (0..board.handoffs.len()).filter(|&i| keep(board.handoffs[i].file_name.clone())).collect(),
+        Pane::Handoffs => (0..board.handoffs.len())
+            .filter(|&i| keep(board.handoffs[i].file_name.clone()))
+            .collect(),
         Pane::Health => (0..board.services.len())
-            .filter(|&i| keep(format!("{} {}", board.services[i].name, board.services[i].url)))
+            .filter(|&i| {
+                keep(format!(
+                    "{} {}",
+                    board.services[i].name, board.services[i].url
+                ))
+            })
             .collect(),
     }
 }

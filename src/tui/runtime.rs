@@ -50,7 +50,8 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, store: Store) -> s
                 Effect::LoadHandoff(file) => {
                     let (store, tx) = (store.clone(), task_tx.clone());
                     tokio::task::spawn_blocking(move || {
-                        let text = handoff_text(&store, &file).unwrap_or_else(|e| format!("(could not read: {e})"));
+                        let text = handoff_text(&store, &file)
+                            .unwrap_or_else(|e| format!("(could not read: {e})"));
                         let _ = tx.send(Action::HandoffLoaded { file, text });
                     });
                 }
@@ -152,7 +153,10 @@ struct Signals {
 impl Signals {
     fn new() -> Signals {
         use tokio::signal::unix::{SignalKind, signal};
-        Signals { term: signal(SignalKind::terminate()).ok(), hup: signal(SignalKind::hangup()).ok() }
+        Signals {
+            term: signal(SignalKind::terminate()).ok(),
+            hup: signal(SignalKind::hangup()).ok(),
+        }
     }
 
     async fn recv(&mut self) {

@@ -13,11 +13,17 @@ pub struct Theme {
 impl Theme {
     /// `NO_COLOR` set to anything non-empty turns colour off (no-color.org).
     pub fn from_env(no_color: Option<&str>) -> Theme {
-        Theme { color: no_color.is_none_or(str::is_empty) }
+        Theme {
+            color: no_color.is_none_or(str::is_empty),
+        }
     }
 
     fn fg(self, c: Color) -> Style {
-        if self.color { Style::new().fg(c) } else { Style::new() }
+        if self.color {
+            Style::new().fg(c)
+        } else {
+            Style::new()
+        }
     }
 
     pub fn title(self) -> Style {
@@ -25,7 +31,11 @@ impl Theme {
     }
 
     pub fn focused_border(self) -> Style {
-        if self.color { Style::new().fg(Color::Cyan) } else { Style::new().add_modifier(Modifier::BOLD) }
+        if self.color {
+            Style::new().fg(Color::Cyan)
+        } else {
+            Style::new().add_modifier(Modifier::BOLD)
+        }
     }
 
     pub fn border(self) -> Style {

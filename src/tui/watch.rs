@@ -37,7 +37,11 @@ impl DirWatcher {
                 // Reads (ours included) are not changes.
                 Ok(e) if matches!(e.kind, EventKind::Access(_)) => None,
                 Ok(e) => {
-                    let paths: Vec<PathBuf> = e.paths.into_iter().filter(|p| relevant(&filter_root, p)).collect();
+                    let paths: Vec<PathBuf> = e
+                        .paths
+                        .into_iter()
+                        .filter(|p| relevant(&filter_root, p))
+                        .collect();
                     (!paths.is_empty()).then_some(Hint::Paths(paths))
                 }
             };
@@ -45,7 +49,11 @@ impl DirWatcher {
                 let _ = tx.send(h);
             }
         })?;
-        let mut w = DirWatcher { root, watcher, watching: None };
+        let mut w = DirWatcher {
+            root,
+            watcher,
+            watching: None,
+        };
         w.replan();
         Ok(w)
     }
@@ -67,7 +75,11 @@ impl DirWatcher {
         if let Some((old, _)) = self.watching.take() {
             let _ = self.watcher.unwatch(&old);
         }
-        let mode = if target.1 { RecursiveMode::Recursive } else { RecursiveMode::NonRecursive };
+        let mode = if target.1 {
+            RecursiveMode::Recursive
+        } else {
+            RecursiveMode::NonRecursive
+        };
         if self.watcher.watch(&target.0, mode).is_ok() {
             self.watching = Some(target);
         }
@@ -78,14 +90,26 @@ impl DirWatcher {
 /// Changes under the sessions directory that could change what is shown: not baton's temp
 /// files (their rename shows as a change of the real name) and not its private state.
 fn relevant(root: &Path, path: &Path) -> bool {
-    let name = path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default();
-    if name.contains(TEMP_MARKER) {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy())
+        .unwrap_or_default();
+    // baton's own temp files, and editors' swap, backup and probe files (vim writes `4913`).
+    let scratch = name.contains(TEMP_MARKER)
+        || (name.starts_with('.') && name != PRIVATE)
+        || name.ends_with('~')
+        || name.ends_with(".swp")
+        || name.ends_with(".swx")
+        || name == "4913";
+    if scratch {
         return false;
     }
     match path.strip_prefix(root) {
         Ok(rel) => !rel.starts_with(PRIVATE),
         // Outside the root: only the root's own appearance or removal matters.
-        Err(_) => root.starts_with(path) || path.starts_with(root) || root.parent() == path.parent(),
+        Err(_) => {
+            root.starts_with(path) || path.starts_with(root) || root.parent() == path.parent()
+        }
     }
 }
 
@@ -96,9 +120,23 @@ mod tests {
     #[test]
     fn temp_and_private_files_are_not_changes() {
         let root = Path::new("/p/docs/sessions");
-        assert!(relevant(root, Path::new("/p/docs/sessions/SESSION_HANDOFFS/a.md")));
-        assert!(!relevant(root, Path::new("/p/docs/sessions/.UNIFIED_KNOWLEDGE.json.baton-tmp-1-0")));
+        assert!(relevant(
+            root,
+            Path::new("/p/docs/sessions/SESSION_HANDOFFS/a.md")
+        ));
+        assert!(!relevant(
+            root,
+            Path::new("/p/docs/sessions/.UNIFIED_KNOWLEDGE.json.baton-tmp-1-0")
+        ));
         assert!(!relevant(root, Path::new("/p/docs/sessions/.baton/lock")));
+        assert!(!relevant(
+            root,
+            Path::new("/p/docs/sessions/.UNIFIED_KNOWLEDGE.json.swp")
+        ));
+        assert!(!relevant(
+            root,
+            Path::new("/p/docs/sessions/SESSION_HANDOFFS/4913")
+        ));
         assert!(relevant(root, Path::new("/p/docs/sessions")));
         assert!(!relevant(root, Path::new("/p/src/main.rs")));
     }

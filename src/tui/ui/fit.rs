@@ -5,7 +5,10 @@ use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 /// Cuts `text` to at most `width` cells, ending in `…` when cut. Control characters
 /// (a stray `\t` or `\r` from a hand-written file) become spaces so they cannot garble.
 pub fn fit(text: &str, width: usize) -> String {
-    let clean: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let clean: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     if clean.width() <= width {
         return clean;
     }

@@ -7,8 +7,18 @@ use ratatui::text::{Line, Span};
 use crate::tui::theme::Theme;
 
 pub fn render(text: &str, theme: Theme) -> Vec<Line<'static>> {
-    let mut r = Renderer { theme, lines: Vec::new(), current: Vec::new(), styles: Vec::new(), lists: Vec::new(), in_code: false };
-    for event in Parser::new_ext(text, Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS) {
+    let mut r = Renderer {
+        theme,
+        lines: Vec::new(),
+        current: Vec::new(),
+        styles: Vec::new(),
+        lists: Vec::new(),
+        in_code: false,
+    };
+    for event in Parser::new_ext(
+        text,
+        Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS,
+    ) {
         r.event(event);
     }
     r.flush();
@@ -30,12 +40,15 @@ struct Renderer {
 
 impl Renderer {
     fn style(&self) -> Style {
-        self.styles.iter().fold(Style::new(), |acc, s| acc.patch(*s))
+        self.styles
+            .iter()
+            .fold(Style::new(), |acc, s| acc.patch(*s))
     }
 
     fn flush(&mut self) {
         if !self.current.is_empty() {
-            self.lines.push(Line::from(std::mem::take(&mut self.current)));
+            self.lines
+                .push(Line::from(std::mem::take(&mut self.current)));
         }
     }
 
@@ -59,7 +72,8 @@ impl Renderer {
                 if self.in_code {
                     let style = self.theme.code();
                     for line in t.lines() {
-                        self.lines.push(Line::from(Span::styled(format!("  {line}"), style)));
+                        self.lines
+                            .push(Line::from(Span::styled(format!("  {line}"), style)));
                     }
                 } else {
                     self.push(t.into_string());
@@ -73,9 +87,12 @@ impl Renderer {
             Event::HardBreak => self.flush(),
             Event::Rule => {
                 self.blank();
-                self.lines.push(Line::styled("─".repeat(20), self.theme.dim()));
+                self.lines
+                    .push(Line::styled("─".repeat(20), self.theme.dim()));
             }
-            Event::TaskListMarker(done) => self.push(if done { "[x] ".into() } else { "[ ] ".into() }),
+            Event::TaskListMarker(done) => {
+                self.push(if done { "[x] ".into() } else { "[ ] ".into() })
+            }
             Event::Html(h) | Event::InlineHtml(h) => self.push(h.into_string()),
             _ => {}
         }
@@ -115,20 +132,28 @@ impl Renderer {
                     }
                     _ => "• ".into(),
                 };
-                self.current.push(Span::styled(format!("{}{marker}", "  ".repeat(depth)), self.theme.dim()));
+                self.current.push(Span::styled(
+                    format!("{}{marker}", "  ".repeat(depth)),
+                    self.theme.dim(),
+                ));
             }
             Tag::CodeBlock(kind) => {
                 self.blank();
                 if let CodeBlockKind::Fenced(lang) = kind
                     && !lang.is_empty()
                 {
-                    self.lines.push(Line::styled(format!("  {lang}"), self.theme.dim()));
+                    self.lines
+                        .push(Line::styled(format!("  {lang}"), self.theme.dim()));
                 }
                 self.in_code = true;
             }
-            Tag::Emphasis => self.styles.push(Style::new().add_modifier(ratatui::style::Modifier::ITALIC)),
+            Tag::Emphasis => self
+                .styles
+                .push(Style::new().add_modifier(ratatui::style::Modifier::ITALIC)),
             Tag::Strong => self.styles.push(self.theme.bold()),
-            Tag::Strikethrough => self.styles.push(Style::new().add_modifier(ratatui::style::Modifier::CROSSED_OUT)),
+            Tag::Strikethrough => self
+                .styles
+                .push(Style::new().add_modifier(ratatui::style::Modifier::CROSSED_OUT)),
             Tag::BlockQuote(_) => {
                 self.blank();
                 self.styles.push(self.theme.dim());
@@ -165,7 +190,10 @@ mod tests {
     use super::*;
 
     fn plain(lines: &[Line<'_>]) -> Vec<String> {
-        lines.iter().map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect()).collect()
+        lines
+            .iter()
+            .map(|l| l.spans.iter().map(|s| s.content.as_ref()).collect())
+            .collect()
     }
 
     #[test]
@@ -174,7 +202,10 @@ mod tests {
         let lines = plain(&render(text, Theme { color: false }));
         assert_eq!(lines[0], "Session Handoff - 2025-11-15");
         assert!(lines.contains(&"1. ✅ Deployed Ollama + Llama 3.1 8B".to_string()));
-        assert!(lines.contains(&"  # Deploy dashboard".to_string()), "code comments stay code: {lines:#?}");
+        assert!(
+            lines.contains(&"  # Deploy dashboard".to_string()),
+            "code comments stay code: {lines:#?}"
+        );
         assert!(lines.iter().any(|l| l.starts_with("• Services Running:")));
     }
 }

@@ -13,8 +13,12 @@ use super::fit::pad;
 use super::markdown;
 
 fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let [r] = Layout::horizontal([Constraint::Length(width.min(area.width))]).flex(Flex::Center).areas(area);
-    let [r] = Layout::vertical([Constraint::Length(height.min(area.height))]).flex(Flex::Center).areas(r);
+    let [r] = Layout::horizontal([Constraint::Length(width.min(area.width))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [r] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(r);
     r
 }
 
@@ -30,23 +34,50 @@ pub fn help(app: &App, frame: &mut Frame<'_>) {
     let t = app.theme;
     let area = centered(frame.area(), 64, HELP.len() as u16 + 4);
     let key_w = 18;
-    let mut lines: Vec<Line<'_>> =
-        HELP.iter().map(|(k, what)| Line::from(vec![Span::styled(pad(k, key_w), t.bold()), Span::raw(*what)])).collect();
+    let mut lines: Vec<Line<'_>> = HELP
+        .iter()
+        .map(|(k, what)| {
+            Line::from(vec![
+                Span::styled(pad(k, key_w), t.bold()),
+                Span::raw(*what),
+            ])
+        })
+        .collect();
     lines.push(Line::default());
-    lines.push(Line::styled("baton watches the directory: changes show as they happen.", t.dim()));
+    lines.push(Line::styled(
+        "baton watches the directory: changes show as they happen.",
+        t.dim(),
+    ));
     frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(lines).block(boxed(app, "Keys")).wrap(Wrap { trim: false }), area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(boxed(app, "Keys"))
+            .wrap(Wrap { trim: false }),
+        area,
+    );
 }
 
 pub fn reader(app: &App, frame: &mut Frame<'_>, scroll: u16) {
     let area = frame.area();
-    let area = Rect { height: area.height.saturating_sub(1), ..area };
+    let area = Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    };
     let (title, lines) = match &app.preview {
         Some((file, text)) => (file.clone(), markdown::render(text, app.theme)),
-        None => ("handoff".to_string(), vec![Line::styled("loading…", app.theme.dim())]),
+        None => (
+            "handoff".to_string(),
+            vec![Line::styled("loading…", app.theme.dim())],
+        ),
     };
     frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(lines).block(boxed(app, &title)).wrap(Wrap { trim: false }).scroll((scroll, 0)), area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(boxed(app, &title))
+            .wrap(Wrap { trim: false })
+            .scroll((scroll, 0)),
+        area,
+    );
 }
 
 pub fn detail(app: &App, frame: &mut Frame<'_>) {
@@ -56,9 +87,19 @@ pub fn detail(app: &App, frame: &mut Frame<'_>) {
     match app.focus {
         Pane::Pending => {
             title = "Pending item";
-            if let Some(p) = app.selected_index(Pane::Pending).and_then(|i| app.board.pending.get(i)) {
+            if let Some(p) = app
+                .selected_index(Pane::Pending)
+                .and_then(|i| app.board.pending.get(i))
+            {
                 fields.push(("task", p.task.clone()));
-                fields.push(("priority", if p.has_priority() { p.priority.as_str().into() } else { "(none)".into() }));
+                fields.push((
+                    "priority",
+                    if p.has_priority() {
+                        p.priority.as_str().into()
+                    } else {
+                        "(none)".into()
+                    },
+                ));
                 if let Some(s) = &p.status {
                     fields.push(("status", s.clone()));
                 }
@@ -69,9 +110,19 @@ pub fn detail(app: &App, frame: &mut Frame<'_>) {
         }
         Pane::Decisions => {
             title = "Decision";
-            if let Some(d) = app.selected_index(Pane::Decisions).and_then(|i| app.board.decisions.get(i)) {
+            if let Some(d) = app
+                .selected_index(Pane::Decisions)
+                .and_then(|i| app.board.decisions.get(i))
+            {
                 fields.push(("decision", d.decision.clone()));
-                for (k, v) in [("date", &d.date), ("reasoning", &d.reasoning), ("impact", &d.impact), ("status", &d.status), ("id", &d.id), ("session", &d.session_id)] {
+                for (k, v) in [
+                    ("date", &d.date),
+                    ("reasoning", &d.reasoning),
+                    ("impact", &d.impact),
+                    ("status", &d.status),
+                    ("id", &d.id),
+                    ("session", &d.session_id),
+                ] {
                     if let Some(v) = v {
                         fields.push((k, v.clone()));
                     }
@@ -83,7 +134,10 @@ pub fn detail(app: &App, frame: &mut Frame<'_>) {
         }
         Pane::Health | Pane::Handoffs => {
             title = "Service";
-            if let Some(s) = app.selected_index(Pane::Health).and_then(|i| app.board.services.get(i)) {
+            if let Some(s) = app
+                .selected_index(Pane::Health)
+                .and_then(|i| app.board.services.get(i))
+            {
                 fields.push(("name", s.name.clone()));
                 fields.push(("url", s.url.clone()));
                 fields.push(("method", s.method.clone()));
@@ -95,11 +149,25 @@ pub fn detail(app: &App, frame: &mut Frame<'_>) {
         }
     }
     let width = frame.area().width.saturating_sub(4).min(90);
-    let area = centered(frame.area(), width, (fields.len() as u16 * 2 + 2).min(frame.area().height));
+    let area = centered(
+        frame.area(),
+        width,
+        (fields.len() as u16 * 2 + 2).min(frame.area().height),
+    );
     let lines: Vec<Line<'_>> = fields
         .iter()
-        .map(|(k, v)| Line::from(vec![Span::styled(pad(k, 11), t.bold()), Span::raw(v.clone())]))
+        .map(|(k, v)| {
+            Line::from(vec![
+                Span::styled(pad(k, 11), t.bold()),
+                Span::raw(v.clone()),
+            ])
+        })
         .collect();
     frame.render_widget(Clear, area);
-    frame.render_widget(Paragraph::new(lines).block(boxed(app, title)).wrap(Wrap { trim: false }), area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(boxed(app, title))
+            .wrap(Wrap { trim: false }),
+        area,
+    );
 }

@@ -27,29 +27,50 @@ pub fn render(app: &App, pane: Pane, frame: &mut Frame<'_>, area: Rect) {
         Pane::Handoffs => app.board.handoffs.len(),
         Pane::Health => app.board.services.len(),
     };
-    let mut title = vec![Span::styled(format!(" {} {} ", pane.index() + 1, pane.title()), if focused { t.title() } else { t.bold() })];
-    let count = if shown == total { format!("{total} ") } else { format!("{shown}/{total} ") };
+    let mut title = vec![Span::styled(
+        format!(" {} {} ", pane.index() + 1, pane.title()),
+        if focused { t.title() } else { t.bold() },
+    )];
+    let count = if shown == total {
+        format!("{total} ")
+    } else {
+        format!("{shown}/{total} ")
+    };
     title.push(Span::styled(count, t.dim()));
     if !list.filter.is_empty() {
         title.push(Span::styled(format!("/{} ", list.filter), t.accent()));
     }
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_type(if focused { BorderType::Thick } else { BorderType::Rounded })
-        .border_style(if focused { t.focused_border() } else { t.border() })
+        .border_type(if focused {
+            BorderType::Thick
+        } else {
+            BorderType::Rounded
+        })
+        .border_style(if focused {
+            t.focused_border()
+        } else {
+            t.border()
+        })
         .title(Line::from(title));
     let inner = block.inner(area);
     frame.render_widget(block, area);
     if inner.height == 0 || inner.width == 0 {
         return;
     }
-    let (list_area, preview_area) = if pane == Pane::Handoffs && inner.width >= SPLIT_PREVIEW_WIDTH {
-        let [l, p] = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(inner);
+    let (list_area, preview_area) = if pane == Pane::Handoffs && inner.width >= SPLIT_PREVIEW_WIDTH
+    {
+        let [l, p] = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)])
+            .areas(inner);
         (l, Some(p))
     } else {
         (inner, None)
     };
-    let lines = if shown == 0 { empty_hint(app, pane, list_area.width as usize) } else { rows(app, pane, list_area) };
+    let lines = if shown == 0 {
+        empty_hint(app, pane, list_area.width as usize)
+    } else {
+        rows(app, pane, list_area)
+    };
     frame.render_widget(Paragraph::new(lines), list_area);
     if let Some(p) = preview_area {
         preview(app, frame, p);
@@ -70,7 +91,10 @@ fn empty_hint(app: &App, pane: Pane, w: usize) -> Vec<Line<'static>> {
             Pane::Health => "No services. List them in SERVICES.json (name, url).",
         }
     };
-    textwrap(text, w).into_iter().map(|l| Line::styled(l, t.dim())).collect()
+    textwrap(text, w)
+        .into_iter()
+        .map(|l| Line::styled(l, t.dim()))
+        .collect()
 }
 
 fn textwrap(text: &str, w: usize) -> Vec<String> {
@@ -119,12 +143,27 @@ fn rows(app: &App, pane: Pane, area: Rect) -> Vec<Line<'static>> {
 fn pending_row(app: &App, i: usize, w: usize) -> Line<'static> {
     let t = app.theme;
     let p = &app.board.pending[i];
-    let prio = if p.has_priority() { p.priority_raw.clone().unwrap_or_else(|| p.priority.as_str().to_string()) } else { "·".into() };
-    let age = p.added_at().and_then(parse_timestamp).map(|a| short_age((app.now - a).num_seconds())).unwrap_or_default();
+    let prio = if p.has_priority() {
+        p.priority_raw
+            .clone()
+            .unwrap_or_else(|| p.priority.as_str().to_string())
+    } else {
+        "·".into()
+    };
+    let age = p
+        .added_at()
+        .and_then(parse_timestamp)
+        .map(|a| short_age((app.now - a).num_seconds()))
+        .unwrap_or_default();
     let prio_w = 7.min(w);
     let age_w = if age.is_empty() { 0 } else { width(&age) + 1 };
     let rest = w.saturating_sub(prio_w + age_w);
-    let status = p.status.as_deref().filter(|s| !s.is_empty()).map(|s| format!(" — {s}")).unwrap_or_default();
+    let status = p
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| format!(" — {s}"))
+        .unwrap_or_default();
     let task = fit(&p.task, rest);
     let status = fit(&status, rest.saturating_sub(width(&task)));
     let gap = rest.saturating_sub(width(&task) + width(&status));
@@ -133,7 +172,14 @@ fn pending_row(app: &App, i: usize, w: usize) -> Line<'static> {
         Span::raw(task),
         Span::styled(status, t.dim()),
         Span::raw(" ".repeat(gap)),
-        Span::styled(if age.is_empty() { String::new() } else { format!(" {age}") }, t.dim()),
+        Span::styled(
+            if age.is_empty() {
+                String::new()
+            } else {
+                format!(" {age}")
+            },
+            t.dim(),
+        ),
     ])
 }
 
@@ -143,17 +189,33 @@ fn decision_row(app: &App, row: usize, i: usize, w: usize) -> Line<'static> {
     let date = d.date.clone().unwrap_or_default();
     // The date shows on the first row of each day: a timeline grouped by date.
     let prev_same = row > 0
-        && app.rows[Pane::Decisions.index()].get(row - 1).is_some_and(|&j| app.board.decisions[j].date == d.date);
+        && app.rows[Pane::Decisions.index()]
+            .get(row - 1)
+            .is_some_and(|&j| app.board.decisions[j].date == d.date);
     let date_w = 11.min(w);
-    let date_text = if prev_same { String::new() } else { date.chars().take(10).collect() };
+    let date_text = if prev_same {
+        String::new()
+    } else {
+        date.chars().take(10).collect()
+    };
     let mut detail = String::new();
     if let Some(r) = d.reasoning.as_deref().filter(|r| !r.is_empty()) {
         detail.push_str(&format!(" — {r}"));
     }
-    if let Some(imp) = d.impact.as_deref().or(d.results()).filter(|s| !s.is_empty()) {
+    if let Some(imp) = d
+        .impact
+        .as_deref()
+        .or(d.results())
+        .filter(|s| !s.is_empty())
+    {
         detail.push_str(&format!(" → {imp}"));
     }
-    let status = d.status.as_deref().filter(|s| !s.is_empty()).map(|s| format!(" [{s}]")).unwrap_or_default();
+    let status = d
+        .status
+        .as_deref()
+        .filter(|s| !s.is_empty())
+        .map(|s| format!(" [{s}]"))
+        .unwrap_or_default();
     let rest = w.saturating_sub(date_w);
     let text = fit(&d.decision, rest);
     let status = fit(&status, rest.saturating_sub(width(&text)));
@@ -177,23 +239,27 @@ fn service_row(app: &App, i: usize, w: usize) -> Line<'static> {
     let s = &app.board.services[i];
     // Checks arrive with the health checker; until then say so rather than guess.
     let state = if s.enabled { "not checked" } else { "disabled" };
-    let state_w = width(state) + 1;
+    let state_w = 12;
     let name_w = (w.saturating_sub(state_w) / 2).max(1);
     let url_w = w.saturating_sub(state_w + name_w);
     Line::from(vec![
         Span::styled("○ ".to_string(), t.dim()),
         Span::styled(pad(&s.name, name_w.saturating_sub(2)), t.bold()),
         Span::styled(pad(&s.url, url_w), t.dim()),
-        Span::styled(format!(" {state}"), t.dim()),
+        Span::styled(pad(&format!(" {state}"), state_w), t.dim()),
     ])
 }
 
 fn preview(app: &App, frame: &mut Frame<'_>, area: Rect) {
     let t = app.theme;
-    let block = Block::default().borders(Borders::LEFT).border_style(t.border());
+    let block = Block::default()
+        .borders(Borders::LEFT)
+        .border_style(t.border());
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let Some(selected) = app.selected_handoff() else { return };
+    let Some(selected) = app.selected_handoff() else {
+        return;
+    };
     let lines = match &app.preview {
         Some((file, text)) if *file == selected => markdown::render(text, t),
         _ => vec![Line::styled("loading…", t.dim())],
