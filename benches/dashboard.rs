@@ -16,7 +16,11 @@ use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 fn binary() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let status = std::process::Command::new("cargo").args(["build", "--release", "--quiet", "--bin", "baton"]).current_dir(root).status().expect("cargo");
+    let status = std::process::Command::new("cargo")
+        .args(["build", "--release", "--quiet", "--bin", "baton"])
+        .current_dir(root)
+        .status()
+        .expect("cargo");
     assert!(status.success());
     root.join("target/release/baton")
 }
@@ -32,8 +36,12 @@ fn cpu_ticks(pid: u32) -> u64 {
 }
 
 fn ticks_per_second() -> u64 {
-    let out = std::process::Command::new("getconf").arg("CLK_TCK").output().ok();
-    out.and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok()).unwrap_or(100)
+    let out = std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok();
+    out.and_then(|o| String::from_utf8_lossy(&o.stdout).trim().parse().ok())
+        .unwrap_or(100)
 }
 
 fn main() {
@@ -42,10 +50,25 @@ fn main() {
     let dir = tmp.path().join("docs/sessions");
     std::fs::create_dir_all(dir.join("SESSION_HANDOFFS")).unwrap();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed");
-    std::fs::copy(fixtures.join("UNIFIED_KNOWLEDGE.repaired.json"), dir.join("UNIFIED_KNOWLEDGE.json")).unwrap();
-    std::fs::copy(fixtures.join("handoff_section3.md"), dir.join("SESSION_HANDOFFS/2025-11-15_session_1.md")).unwrap();
+    std::fs::copy(
+        fixtures.join("UNIFIED_KNOWLEDGE.repaired.json"),
+        dir.join("UNIFIED_KNOWLEDGE.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixtures.join("handoff_section3.md"),
+        dir.join("SESSION_HANDOFFS/2025-11-15_session_1.md"),
+    )
+    .unwrap();
 
-    let pair = native_pty_system().openpty(PtySize { rows: 40, cols: 120, pixel_width: 0, pixel_height: 0 }).unwrap();
+    let pair = native_pty_system()
+        .openpty(PtySize {
+            rows: 40,
+            cols: 120,
+            pixel_width: 0,
+            pixel_height: 0,
+        })
+        .unwrap();
     let mut cmd = CommandBuilder::new(&bin);
     cmd.arg("--dir");
     cmd.arg(&dir);
@@ -53,7 +76,11 @@ fn main() {
     let mut child = pair.slave.spawn_command(cmd).unwrap();
     drop(pair.slave);
     let pid = child.process_id().unwrap();
-    let parser = Arc::new(Mutex::new(vt100::Parser::new(NonZeroU16::new(40).unwrap(), NonZeroU16::new(120).unwrap(), 0)));
+    let parser = Arc::new(Mutex::new(vt100::Parser::new(
+        NonZeroU16::new(40).unwrap(),
+        NonZeroU16::new(120).unwrap(),
+        0,
+    )));
     let mut reader = pair.master.try_clone_reader().unwrap();
     let p = parser.clone();
     std::thread::spawn(move || {
@@ -68,25 +95,38 @@ fn main() {
     let wait_for = |what: &str| -> Duration {
         let start = Instant::now();
         while !parser.lock().unwrap().screen().contents().contains(what) {
-            assert!(start.elapsed() < Duration::from_secs(10), "never saw {what}");
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "never saw {what}"
+            );
             std::thread::sleep(Duration::from_micros(200));
         }
         start.elapsed()
     };
     wait_for("2025-11-15_session_1.md");
 
-    let idle_secs: u64 = std::env::var("BATON_BENCH_IDLE_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(30);
+    let idle_secs: u64 = std::env::var("BATON_BENCH_IDLE_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(30);
     std::thread::sleep(Duration::from_secs(1));
     let before = cpu_ticks(pid);
     std::thread::sleep(Duration::from_secs(idle_secs));
     let used = cpu_ticks(pid) - before;
     let ms = used as f64 * 1000.0 / ticks_per_second() as f64;
-    println!("idle: {ms:.0} ms of CPU over {idle_secs} s ({:.3}% of one core)", ms / (idle_secs as f64 * 10.0));
+    println!(
+        "idle: {ms:.0} ms of CPU over {idle_secs} s ({:.3}% of one core)",
+        ms / (idle_secs as f64 * 10.0)
+    );
 
     let mut samples = Vec::new();
     for i in 0..20 {
         let name = format!("2025-12-{:02}_session_1.md", i + 1);
-        std::fs::write(dir.join("SESSION_HANDOFFS").join(&name), format!("# Session Handoff\n\n## Quick Summary\nsample {i}\n")).unwrap();
+        std::fs::write(
+            dir.join("SESSION_HANDOFFS").join(&name),
+            format!("# Session Handoff\n\n## Quick Summary\nsample {i}\n"),
+        )
+        .unwrap();
         samples.push(wait_for(&name));
         std::thread::sleep(Duration::from_millis(150));
     }

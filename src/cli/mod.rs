@@ -1,6 +1,7 @@
 //! The command line: parse → store/domain → print. Each command lives in its own module.
 
 mod context;
+mod demo;
 mod end;
 mod handoff;
 mod init;
@@ -57,6 +58,9 @@ pub enum Command {
     Merge,
     /// Check every file: `PATH:LINE:COL: message`, secrets, stale sessions; exit 1 if any
     Validate(validate::ValidateArgs),
+    /// Copy the shipped demo history (or generate N sessions) into a fresh temporary
+    /// directory and open the dashboard on it
+    Demo(demo::DemoArgs),
 }
 
 /// What a command failed with, and the exit code it maps to (DESIGN.md's contract).
@@ -143,8 +147,10 @@ pub fn report_redactions(notes: &[RedactionNote]) {
 
 pub fn run(cli: Cli) -> ExitCode {
     let result = match &cli.command {
-        None => Env::resolve(&cli).and_then(|env| open_dashboard(&env.store.layout.root)),
+        None => dashboard(&cli),
         Some(Command::Validate(args)) => validate::run(&cli, args),
+        // The demo makes its own directory: nothing here depends on the current one.
+        Some(Command::Demo(args)) => demo::run(args),
         Some(command) => Env::resolve(&cli).and_then(|env| dispatch(command, &env)),
     };
     match result {
@@ -168,6 +174,7 @@ fn dispatch(command: &Command, env: &Env) -> CliResult {
         Command::Handoff(args) => handoff::run(env, args),
         Command::Merge => merge::run(env),
         Command::Validate(args) => validate::check(&env.store.layout, args),
+        Command::Demo(_) => unreachable!("handled before the directory is resolved"),
     }
 }
 
@@ -184,6 +191,31 @@ pub fn print(text: &str) -> CliResult {
     }
 }
 
+/// `baton` alone: the dashboard on the sessions directory, or, when none was named and none
+/// exists around here yet, on a copy of the shipped demo (saying so, and how to start).
+fn dashboard(cli: &Cli) -> CliResult {
+    let cwd = std::env::current_dir().map_err(|e| Failure {
+        code: 3,
+        message: format!("current directory: {e}"),
+    })?;
+    let env_dir = std::env::var("BATON_DIR")
+        .ok()
+        .filter(|d| !d.trim().is_empty());
+    let named = cli.dir.is_some() || env_dir.is_some();
+    let root = discover::resolve_dir(cli.dir.as_deref(), env_dir.as_deref(), &cwd);
+    if !named && !root.is_dir() {
+        eprintln!(
+            "baton: no sessions directory here ({} does not exist); showing the demo. `baton init` creates yours.",
+            root.display()
+        );
+        return demo::run(&demo::DemoArgs {
+            sessions: None,
+            seed_layout: false,
+        });
+    }
+    open_dashboard(&root)
+}
+
 /// Opens the dashboard on `dir` (the default command, and `baton demo`).
 pub fn open_dashboard(dir: &std::path::Path) -> CliResult {
     use std::io::IsTerminal;
@@ -194,5 +226,8 @@ pub fn open_dashboard(dir: &std::path::Path) -> CliResult {
         )));
     }
     let store = Store::open(dir)?;
-    crate::tui::run(dir, store).map_err(|e| Failure { code: 3, message: format!("dashboard: {e}") })
+    crate::tui::run(dir, store).map_err(|e| Failure {
+        code: 3,
+        message: format!("dashboard: {e}"),
+    })
 }

@@ -104,12 +104,18 @@ impl std::fmt::Display for Issue {
 /// Sorts issues into report order: by [`Kind::group`], then path, line and column.
 pub fn sort(issues: &mut [Issue]) {
     issues.sort_by(|a, b| {
-        (a.kind.group(), &a.problem.path, a.problem.line, a.problem.column).cmp(&(
-            b.kind.group(),
-            &b.problem.path,
-            b.problem.line,
-            b.problem.column,
-        ))
+        (
+            a.kind.group(),
+            &a.problem.path,
+            a.problem.line,
+            a.problem.column,
+        )
+            .cmp(&(
+                b.kind.group(),
+                &b.problem.path,
+                b.problem.line,
+                b.problem.column,
+            ))
     });
 }
 
@@ -119,10 +125,7 @@ pub fn encoding(path: &str, bytes: &[u8]) -> Option<Issue> {
     let err = std::str::from_utf8(body).err()?;
     let good = &body[..err.valid_up_to()];
     let line = good.iter().filter(|&&b| b == b'\n').count() + 1;
-    let line_start = good
-        .iter()
-        .rposition(|&b| b == b'\n')
-        .map_or(0, |i| i + 1);
+    let line_start = good.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
     // `good` is valid UTF-8 by construction.
     let column = std::str::from_utf8(&good[line_start..]).map_or(1, |s| s.chars().count() + 1);
     Some(Issue::warning(
@@ -314,7 +317,10 @@ pub fn services(path: &str, text: &str) -> Vec<Issue> {
                 line,
                 column,
                 match other {
-                    None => "no \"services\" list; expected {\"services\": [{\"name\": …, \"url\": …}]}".into(),
+                    None => {
+                        "no \"services\" list; expected {\"services\": [{\"name\": …, \"url\": …}]}"
+                            .into()
+                    }
                     Some(v) => format!("\"services\" is {}, not a list", type_name(v)),
                 },
             ));
@@ -537,7 +543,10 @@ pub fn file_name(path: &str, name: Option<&str>, stem: &str, strict: bool) -> Op
         Some(_) if strict => validate_id(stem).err()?,
         Some(n) => {
             let c = n.chars().find(|c| c.is_control())?;
-            format!("the file name holds the control character U+{:04X}", c as u32)
+            format!(
+                "the file name holds the control character U+{:04X}",
+                c as u32
+            )
         }
     };
     let msg = format!("unsafe file name: {why}; rename the file");
@@ -737,7 +746,11 @@ fn line_col(text: &str, offset: usize) -> (usize, usize) {
     let before = text.get(..offset).unwrap_or(text);
     let line = before.matches('\n').count() + 1;
     let start = before.rfind('\n').map_or(0, |i| i + 1);
-    let column = before[start..].trim_start_matches('\u{FEFF}').chars().count() + 1;
+    let column = before[start..]
+        .trim_start_matches('\u{FEFF}')
+        .chars()
+        .count()
+        + 1;
     (line, column)
 }
 
@@ -752,7 +765,8 @@ mod tests {
 
     #[test]
     fn locate_finds_keys_and_indexes() {
-        let text = "{\n  \"a\": 1,\n  \"services\": [\n    {\"name\": \"x\"},\n    {\"url\": 3}\n  ]\n}\n";
+        let text =
+            "{\n  \"a\": 1,\n  \"services\": [\n    {\"name\": \"x\"},\n    {\"url\": 3}\n  ]\n}\n";
         assert_eq!(locate(text, &[Seg::Key("services")]), Some((3, 3)));
         assert_eq!(
             locate(text, &[Seg::Key("services"), Seg::Index(1)]),
@@ -768,7 +782,10 @@ mod tests {
         assert_eq!(locate(text, &[Seg::Key("nope")]), None);
         assert_eq!(locate(text, &[Seg::Key("services"), Seg::Index(2)]), None);
         assert_eq!(locate("", &[Seg::Key("a")]), None);
-        assert_eq!(locate("{\"a\": [1, {\"b\": \"}\"}], \"c\": 2}", &[Seg::Key("c")]), Some((1, 24)));
+        assert_eq!(
+            locate("{\"a\": [1, {\"b\": \"}\"}], \"c\": 2}", &[Seg::Key("c")]),
+            Some((1, 24))
+        );
     }
 
     #[test]
@@ -785,9 +802,15 @@ mod tests {
                 "SERVICES.json:5:2: services[3] is a number, not an object",
             ]
         );
-        assert!(services("S", "{\"services\": {}}")[0].message_is("\"services\" is an object, not a list"));
+        assert!(
+            services("S", "{\"services\": {}}")[0]
+                .message_is("\"services\" is an object, not a list")
+        );
         assert_eq!(services("S", "[]")[0].kind, Kind::Schema);
-        assert_eq!(services("S", "{").first().map(|i| i.kind), Some(Kind::Syntax));
+        assert_eq!(
+            services("S", "{").first().map(|i| i.kind),
+            Some(Kind::Syntax)
+        );
     }
 
     impl Issue {
@@ -843,7 +866,11 @@ mod tests {
                 (3, Kind::Schema, Severity::Error),
             ]
         );
-        let other = events("A/s2.jsonl", "s2", "{\"at\":\"x\",\"kind\":\"start\",\"session_id\":\"s1\"}\n");
+        let other = events(
+            "A/s2.jsonl",
+            "s2",
+            "{\"at\":\"x\",\"kind\":\"start\",\"session_id\":\"s1\"}\n",
+        );
         assert!(other.issues[0].problem.message.contains("file is named"));
     }
 

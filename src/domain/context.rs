@@ -142,6 +142,9 @@ pub fn build(board: &Board, directory: String, last_handoff: Option<HandoffView>
     }
 }
 
+/// One way of making a pack smaller; returns whether it removed anything.
+type TrimStep = fn(&mut ContextPack) -> bool;
+
 /// Trims `pack` until its Markdown fits `tokens`, least important first.
 pub fn fit_budget(pack: &mut ContextPack, tokens: usize) {
     let limit = tokens.saturating_mul(4);
@@ -149,7 +152,7 @@ pub fn fit_budget(pack: &mut ContextPack, tokens: usize) {
     if fits(pack) {
         return;
     }
-    let steps: [(&str, fn(&mut ContextPack) -> bool); 7] = [
+    let steps: [(&str, TrimStep); 7] = [
         ("other knowledge fields", |p| {
             !std::mem::take(&mut p.other_knowledge).is_empty()
         }),

@@ -150,27 +150,33 @@ impl Knowledge {
         if session.decisions_made.is_empty() {
             return;
         }
-        let existing = self.core_decisions();
-        let mut next_id = existing
-            .iter()
-            .filter_map(|d| d.id.as_deref()?.rsplit('-').next()?.parse::<u64>().ok())
-            .max()
-            .unwrap_or(existing.len() as u64)
-            + 1;
-        let date = session
+        let date: Option<String> = session
             .ended_at
             .as_deref()
             .or(session.started_at.as_deref())
             .map(|s| s.chars().take(10).collect());
         let list = array_field(&mut self.doc, "core_decisions");
-        for d in &session.decisions_made {
+        // Only the ids are looked at (no copies): an `end` stays cheap with 25,000 decisions.
+        let first_id = list
+            .iter()
+            .filter_map(|v| {
+                v.get("id")?
+                    .as_str()?
+                    .rsplit('-')
+                    .next()?
+                    .parse::<u64>()
+                    .ok()
+            })
+            .max()
+            .unwrap_or(list.len() as u64)
+            + 1;
+        for (next_id, d) in (first_id..).zip(&session.decisions_made) {
             let mut entry = d.clone();
             entry.id = Some(format!("decision-{next_id:03}"));
             entry.date = entry.date.or_else(|| date.clone());
             entry.status = entry.status.or_else(|| Some("decided".into()));
             entry.session_id = Some(session.session_id.clone());
             list.push(entry.to_value());
-            next_id += 1;
         }
     }
 

@@ -12,6 +12,7 @@ pub mod ids;
 pub mod items;
 pub mod json_doc;
 pub mod knowledge;
+pub mod logs;
 pub mod problem;
 pub mod redact;
 pub mod scrub;

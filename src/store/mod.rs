@@ -2,8 +2,10 @@
 //! else (CLI, dashboard) calls these functions, so there is one way to do each write.
 
 pub mod config;
+pub mod demo;
 pub mod discover;
 pub mod fsio;
+pub mod generate;
 pub mod git;
 pub mod layout;
 pub mod ops;

@@ -13,12 +13,12 @@ use crate::domain::ids::{handoff_file_name, parse_session_id, session_id_for, va
 use crate::domain::items::PendingItem;
 use crate::domain::json_doc::{Doc, parse_log, parse_object};
 use crate::domain::knowledge::Knowledge;
+use crate::domain::logs::log_entries;
 use crate::domain::problem::Problem;
 use crate::domain::redact::Allowlist;
 use crate::domain::scrub::{RedactionNote, scrub, scrub_value};
 use crate::domain::session::SessionRecord;
 use crate::domain::template::Template;
-use crate::domain::text::normalize;
 use crate::domain::time::format_timestamp;
 
 use super::StoreError;
@@ -360,7 +360,7 @@ impl Store {
             as_of,
         };
 
-        atomic_write(&self.layout.unmerged(&id), b"{\"logs\": false}\n")?;
+        atomic_write(&self.layout.unmerged(&id), &self.unmerged_marker())?;
         if !atomic_create(&self.layout.archived(&id), &pretty(&archive))? {
             return Err(StoreError::Usage(format!("session {id} has already ended")));
         }
@@ -461,11 +461,26 @@ impl Store {
             return Ok(problems);
         };
         let record = &archive.record;
+        // An `end` killed between the archive and its handoff: write the handoff now
+        // (never over a file that exists; the name comes from disk, so it is checked).
+        if let Some(name) = archive.handoff_file.as_deref()
+            && validate_id(name).is_ok()
+            && !self.layout.handoff(name).exists()
+        {
+            let pending: Vec<PendingItem> = archive
+                .as_of
+                .iter()
+                .flat_map(|a| a.pending_work.iter().cloned().map(PendingItem::from_value))
+                .collect();
+            let text = handoff_draft(record, &pending).render();
+            atomic_create(&self.layout.handoff(name), text.as_bytes())?;
+        }
         let marker_text = read_optional(&marker)?
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default();
-        if !marker_text.contains("\"logs\": true") {
-            let refused = self.append_logs(record)?;
+        let marker_doc: Value = serde_json::from_str(&marker_text).unwrap_or(Value::Null);
+        if marker_doc["logs"] != Value::Bool(true) && !marker_text.contains("\"logs\": true") {
+            let refused = self.append_logs(record, marker_doc["offsets"].as_object())?;
             problems.extend(refused);
             atomic_write(&marker, b"{\"logs\": true}\n")?;
         }
@@ -492,81 +507,79 @@ impl Store {
         Ok(problems)
     }
 
+    /// The marker of a merge in progress. It records each log's length before the session's
+    /// lines go in, so that finishing after a crash appends only the lines still missing.
+    fn unmerged_marker(&self) -> Vec<u8> {
+        let offsets: Map<String, Value> = LOGS
+            .iter()
+            .map(|name| {
+                let len = std::fs::metadata(self.layout.path(name)).map_or(0, |m| m.len());
+                (name.to_string(), Value::from(len))
+            })
+            .collect();
+        pretty(&serde_json::json!({"logs": false, "offsets": offsets}))
+    }
+
     /// Appends the session's decisions, code and insights to the seed's log files.
-    fn append_logs(&self, record: &SessionRecord) -> Result<Vec<Problem>, StoreError> {
-        let date: String = record
-            .ended_at
-            .as_deref()
-            .unwrap_or_default()
-            .chars()
-            .take(10)
-            .collect();
-        let tag = |mut map: Map<String, Value>| {
-            map.insert(
-                "session_id".into(),
-                Value::String(record.session_id.clone()),
-            );
-            map.insert("date".into(), Value::String(date.clone()));
-            Value::Object(map)
-        };
-        let decisions: Vec<Value> = record
-            .decisions_made
-            .iter()
-            .map(|d| {
-                let mut plain = d.clone();
-                (plain.id, plain.date, plain.session_id) = (None, None, None);
-                match plain.to_value() {
-                    Value::Object(map) => tag(map),
-                    other => tag(Map::from_iter([("decision".to_string(), other)])),
-                }
-            })
-            .collect();
-        let code: Vec<Value> = record
-            .code_created
-            .iter()
-            .map(|c| {
-                let (path, note) = match c.split_once(" - ") {
-                    Some((p, n)) => (p.trim().to_string(), Some(n.trim().to_string())),
-                    None => (c.trim().to_string(), None),
-                };
-                let mut map = Map::new();
-                map.insert("path".into(), Value::String(path));
-                if let Some(n) = note {
-                    map.insert("note".into(), Value::String(n));
-                }
-                tag(map)
-            })
-            .collect();
-        let practices: Vec<String> = record.best_practices.iter().map(|p| normalize(p)).collect();
-        let insights: Vec<Value> = record
-            .insights_gained
-            .iter()
-            .map(|i| {
-                let mut map = Map::new();
-                map.insert("insight".into(), Value::String(i.clone()));
-                if practices.contains(&normalize(i)) {
-                    map.insert("practice".into(), Value::Bool(true));
-                }
-                tag(map)
-            })
-            .collect();
+    /// `offsets` (from the unmerged marker) are the logs' lengths before this session's
+    /// lines: when finishing after a crash, lines already written are not written again.
+    fn append_logs(
+        &self,
+        record: &SessionRecord,
+        offsets: Option<&Map<String, Value>>,
+    ) -> Result<Vec<Problem>, StoreError> {
+        let entries = log_entries(record);
+        let offset = |name: &str| offsets.and_then(|o| o.get(name)).and_then(Value::as_u64);
         let mut problems = Vec::new();
-        self.append_json_log(layout::DECISIONS_LOG, &decisions, &mut problems)?;
-        self.append_json_log(layout::CODE_REGISTRY, &code, &mut problems)?;
-        self.append_json_log(layout::INSIGHTS_DB, &insights, &mut problems)?;
-        for i in &record.insights_gained {
-            super::fsio::append_line(
-                &self.layout.path(layout::INSIGHTS_LOG),
-                &format!("Insight: {}", one_line(i)),
-            )?;
+        for (name, list) in [
+            (layout::DECISIONS_LOG, &entries.decisions),
+            (layout::CODE_REGISTRY, &entries.code),
+            (layout::INSIGHTS_DB, &entries.insights),
+        ] {
+            self.append_json_log(name, list, offset(name), &mut problems)?;
         }
-        for c in &record.commits {
-            super::fsio::append_line(
-                &self.layout.path(layout::CODE_CHANGES_LOG),
-                &one_line(&c.oneline()),
-            )?;
-        }
+        self.append_lines(
+            layout::INSIGHTS_LOG,
+            &entries.insight_lines,
+            offset(layout::INSIGHTS_LOG),
+        )?;
+        self.append_lines(
+            layout::CODE_CHANGES_LOG,
+            &entries.change_lines,
+            offset(layout::CODE_CHANGES_LOG),
+        )?;
         Ok(problems)
+    }
+
+    /// Appends whole lines; with an `offset`, skips those already present after it.
+    fn append_lines(
+        &self,
+        name: &str,
+        lines: &[String],
+        offset: Option<u64>,
+    ) -> Result<(), StoreError> {
+        let path = self.layout.path(name);
+        let mut skip = 0;
+        if let Some(offset) = offset {
+            let bytes = read_optional(&path)?.unwrap_or_default();
+            let tail = String::from_utf8_lossy(bytes.get(offset as usize..).unwrap_or_default())
+                .into_owned();
+            // Only complete lines count: a torn last line was not written.
+            let complete = tail.rsplit_once('\n').map_or("", |(done, _)| done);
+            let present: Vec<&str> = complete
+                .split('\n')
+                .filter(|l| !l.trim().is_empty())
+                .collect();
+            skip = lines
+                .iter()
+                .zip(&present)
+                .take_while(|(ours, there)| ours.as_str() == there.trim_end_matches('\r'))
+                .count();
+        }
+        for line in &lines[skip..] {
+            super::fsio::append_line(&path, line)?;
+        }
+        Ok(())
     }
 
     /// JSON lines get one appended line per entry; a file kept as a JSON array is rewritten
@@ -575,6 +588,7 @@ impl Store {
         &self,
         name: &str,
         entries: &[Value],
+        offset: Option<u64>,
         problems: &mut Vec<Problem>,
     ) -> Result<(), StoreError> {
         if entries.is_empty() {
@@ -590,22 +604,31 @@ impl Store {
                 return Ok(());
             }
             let mut all: Vec<Value> = log.records.into_iter().map(|r| r.value).collect();
+            if offset.is_some() && entries.iter().all(|e| all.contains(e)) {
+                return Ok(()); // rewritten whole by an interrupted run
+            }
             all.extend(entries.iter().cloned());
             let mut bytes = serde_json::to_vec_pretty(&all).unwrap_or_default();
             bytes.push(b'\n');
             atomic_write(&path, &bytes)?;
             return Ok(());
         }
-        for e in entries {
-            super::fsio::append_line(&path, &serde_json::to_string(e).unwrap_or_default())?;
-        }
-        Ok(())
+        let lines: Vec<String> = entries
+            .iter()
+            .map(|e| serde_json::to_string(e).unwrap_or_default())
+            .collect();
+        self.append_lines(name, &lines, offset)
     }
 }
 
-fn one_line(text: &str) -> String {
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+/// The logs an `end` appends to, in the order it does.
+const LOGS: [&str; 5] = [
+    layout::DECISIONS_LOG,
+    layout::CODE_REGISTRY,
+    layout::INSIGHTS_DB,
+    layout::INSIGHTS_LOG,
+    layout::CODE_CHANGES_LOG,
+];
 
 fn pretty<T: serde::Serialize>(value: &T) -> Vec<u8> {
     let mut bytes = serde_json::to_vec_pretty(value).unwrap_or_default();

@@ -269,7 +269,7 @@ pub fn handoffs(layout: &Layout) -> Result<Vec<HandoffEntry>, FsError> {
             modified: e.modified,
         })
         .collect();
-    list.sort_by(|a, b| handoff_key(b).cmp(&handoff_key(a)));
+    list.sort_by_key(|e| std::cmp::Reverse(handoff_key(e)));
     Ok(list)
 }
 

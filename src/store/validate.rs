@@ -451,8 +451,8 @@ impl Walker<'_> {
             return false;
         }
         if !meta.is_file() {
-            let msg = "not a regular file (a FIFO, socket or device); baton does not read it"
-                .to_string();
+            let msg =
+                "not a regular file (a FIFO, socket or device); baton does not read it".to_string();
             self.push(if known {
                 Issue::error(Kind::Unreadable, shown, 0, 0, msg)
             } else {
@@ -466,11 +466,7 @@ impl Walker<'_> {
                 shown,
                 0,
                 0,
-                format!(
-                    "{} MB is larger than baton reads ({} MB); not checked. Split or archive it",
-                    meta.len() / (1024 * 1024),
-                    MAX_READ_BYTES / (1024 * 1024)
-                ),
+                too_large(meta.len()),
             ));
             return false;
         }
@@ -479,14 +475,7 @@ impl Walker<'_> {
 
     fn fs_error(&mut self, shown: &str, e: FsError) {
         let (kind, msg) = match e {
-            FsError::TooLarge { size, .. } => (
-                Kind::TooLarge,
-                format!(
-                    "{} MB is larger than baton reads ({} MB); not checked. Split or archive it",
-                    size / (1024 * 1024),
-                    MAX_READ_BYTES / (1024 * 1024)
-                ),
-            ),
+            FsError::TooLarge { size, .. } => (Kind::TooLarge, too_large(size)),
             FsError::Io { source, .. } => (Kind::Unreadable, format!("cannot be read: {source}")),
             other => (Kind::Unreadable, other.to_string()),
         };
@@ -703,6 +692,13 @@ fn stem_of(name: &str, role: Role) -> String {
         (Some(stem), Some(tail)) if tail.eq_ignore_ascii_case(ext) => stem.to_string(),
         _ => name.to_string(),
     }
+}
+
+fn too_large(size: u64) -> String {
+    format!(
+        "{size} bytes, over the {} MB baton reads; not checked. Split or archive the file",
+        MAX_READ_BYTES / (1024 * 1024)
+    )
 }
 
 fn latest(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {

@@ -109,11 +109,7 @@ impl Renderer {
                 };
                 self.styles.push(style);
             }
-            Tag::Paragraph => {
-                if self.lists.is_empty() {
-                    self.blank();
-                }
-            }
+            Tag::Paragraph if self.lists.is_empty() => self.blank(),
             Tag::List(start) => {
                 if self.lists.is_empty() {
                     self.blank();
@@ -201,7 +197,13 @@ mod tests {
         let text = include_str!("../../../tests/fixtures/seed/handoff_section3.md");
         let lines = plain(&render(text, Theme { color: false }));
         assert_eq!(lines[0], "Session Handoff - 2025-11-15");
-        assert!(lines.contains(&"1. ✅ Deployed Ollama + Llama 3.1 8B".to_string()));
+        // The fixture keeps the seed's mojibake check mark: shown as it is.
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("1. ") && l.ends_with("Deployed Ollama + Llama 3.1 8B")),
+            "{lines:#?}"
+        );
         assert!(
             lines.contains(&"  # Deploy dashboard".to_string()),
             "code comments stay code: {lines:#?}"
