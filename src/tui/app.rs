@@ -504,13 +504,14 @@ fn key_quits(mode: &Mode) -> bool {
     matches!(mode, Mode::Normal)
 }
 
-/// "1 h 05 m" / "12 m": a session's elapsed time (minutes are enough for a header).
+/// "12 m" / "1 h 05 m" / "3 d": a session's elapsed time (minutes are enough for a header;
+/// past two days only days matter).
 pub fn elapsed(seconds: i64) -> String {
     let m = seconds.max(0) / 60;
-    if m < 60 {
-        format!("{m} m")
-    } else {
-        format!("{} h {:02} m", m / 60, m % 60)
+    match m {
+        0..60 => format!("{m} m"),
+        60..2880 => format!("{} h {:02} m", m / 60, m % 60),
+        _ => format!("{} d", m / 1440),
     }
 }
 
