@@ -58,6 +58,7 @@ pub fn run(env: &Env, args: &EndArgs) -> CliResult {
         summary: args.summary.clone(),
         notes: args.notes.clone(),
         from,
+        edited: None,
     };
     let outcome = env.store.end(session.as_ref(), req, env.now)?;
     report_redactions(&outcome.notes);

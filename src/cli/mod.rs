@@ -7,6 +7,7 @@ mod handoff;
 mod init;
 mod log;
 mod merge;
+mod pending;
 mod start;
 mod validate;
 
@@ -54,6 +55,9 @@ pub enum Command {
     End(end::EndArgs),
     /// Write (or print) a session's handoff
     Handoff(handoff::HandoffArgs),
+    /// Edit pending work in the knowledge base: add, done, priority
+    #[command(subcommand)]
+    Pending(pending::PendingCommand),
     /// Finish merges left undone (after fixing a file that did not parse)
     Merge,
     /// Check every file: `PATH:LINE:COL: message`, secrets, stale sessions; exit 1 if any
@@ -173,6 +177,7 @@ fn dispatch(command: &Command, env: &Env) -> CliResult {
         Command::End(args) => end::run(env, args),
         Command::Handoff(args) => handoff::run(env, args),
         Command::Merge => merge::run(env),
+        Command::Pending(cmd) => pending::run(env, cmd),
         Command::Validate(args) => validate::check(&env.store.layout, args),
         Command::Demo(_) => unreachable!("handled before the directory is resolved"),
     }

@@ -47,8 +47,12 @@ pub struct StartRequest {
 pub struct EndRequest {
     pub summary: Option<String>,
     pub notes: Option<String>,
-    /// A whole session context in the seed's schema (`--from FILE|-`).
+    /// A whole session context in the seed's schema (`--from FILE|-`): fills in what the
+    /// session did not log (lists are unioned).
     pub from: Option<SessionRecord>,
+    /// The whole record as the user edited it in the dashboard's form: replaces what was
+    /// logged (the session's id and start are kept).
+    pub edited: Option<SessionRecord>,
 }
 
 #[derive(Debug, Clone)]
@@ -302,6 +306,12 @@ impl Store {
         if let (Some(_), Some(from)) = (session, req.from) {
             merge_from(&mut record, from);
         }
+        if let Some(mut edited) = req.edited {
+            (edited.session_id, edited.started_at) =
+                (record.session_id.clone(), record.started_at.clone());
+            edited.extra.extend(std::mem::take(&mut record.extra));
+            record = edited;
+        }
         if let Some(s) = req.summary.filter(|s| !s.trim().is_empty()) {
             record.summary = Some(s);
         }
@@ -343,7 +353,12 @@ impl Store {
             Some(Doc::Broken { .. }) => None,
         };
         let date = ended.date_naive();
-        let handoff_name = self.free_handoff_name(&handoff_file_name(&id, date))?;
+        // A handoff the user already wrote for this session (the dashboard's form) is kept.
+        let own = self.own_handoff(&id, date);
+        let handoff_name = match &own {
+            Some(name) => name.clone(),
+            None => self.free_handoff_name(&handoff_file_name(&id, date))?,
+        };
         let pending_after: Vec<PendingItem> = as_of
             .as_ref()
             .map(|a| {
@@ -365,8 +380,10 @@ impl Store {
             return Err(StoreError::Usage(format!("session {id} has already ended")));
         }
         let handoff_path = self.layout.handoff(&handoff_name);
-        let text = handoff_draft(&record, &pending_after).render();
-        atomic_write(&handoff_path, text.as_bytes())?;
+        if own.is_none() {
+            let text = handoff_draft(&record, &pending_after).render();
+            atomic_write(&handoff_path, text.as_bytes())?;
+        }
         match session.map(|s| &s.source) {
             Some(SessionSource::Events(path)) => {
                 std::fs::remove_file(path).map_err(super::fsio::io_err(path))?;
@@ -411,6 +428,28 @@ impl Store {
             return Ok(None);
         };
         Ok(Some(parse_object(&self.layout.display(&path), &text)))
+    }
+
+    /// The handoff file already written for session `id`, if any: the seed-shaped name for
+    /// that day whose `**Session:**` line names this session.
+    pub fn own_handoff(&self, id: &str, date: chrono::NaiveDate) -> Option<String> {
+        let wanted = handoff_file_name(id, date);
+        let stem = wanted.trim_end_matches(".md").to_string();
+        std::iter::once(wanted)
+            .chain((2..20).map(|k| format!("{stem}-{k}.md")))
+            .take_while(|n| self.layout.handoff(n).exists())
+            .find(|n| {
+                let mut ignored = Vec::new();
+                read_text(&self.layout, &self.layout.handoff(n), &mut ignored)
+                    .ok()
+                    .flatten()
+                    .is_some_and(|t| {
+                        crate::domain::handoff::Handoff::parse(&t)
+                            .session_id
+                            .as_deref()
+                            == Some(id)
+                    })
+            })
     }
 
     /// A handoff name that is not taken (a hand-written file is never overwritten).
