@@ -376,3 +376,101 @@ fn the_config_allowlist_lets_listed_strings_through() {
     assert!(kb.contains("real one [REDACTED:github-pat]"), "{kb}");
     d.assert_nowhere(&[&still_secret], &[]);
 }
+
+/// The rules not exercised above, each through `baton log decision`: redacted in what is
+/// written, named on stderr.
+#[test]
+fn every_other_rule_is_redacted_on_the_way_in() {
+    let d = Dir::init();
+    d.stderr_of(&["start", "--id", "r1", "-q"]);
+    let alnum36 = "Q1w2E3r4T5y6U7i8O9p0A1s2D3f4G5h6J7k8";
+    let cases: Vec<(&str, String, String)> = vec![
+        ("github-oauth", format!("gho_{alnum36}"), String::new()),
+        ("github-app-token", format!("ghs_{alnum36}"), String::new()),
+        (
+            "github-refresh-token",
+            format!("ghr_{alnum36}"),
+            String::new(),
+        ),
+        (
+            "gitlab-token",
+            format!("glptt-{}", "a1B2c3D4e5F6g7H8i9J0"),
+            String::new(),
+        ),
+        (
+            "gitlab-session-cookie",
+            "0f1e2d3c4b5a69788796a5b4c3d2e1f0".to_string(),
+            "_gitlab_session=".to_string(),
+        ),
+        (
+            "aws-secret-key",
+            format!("{}{}", "wJalrXUtnFEMI/K7MDENG/", "bPxRfiCYz1A2B3C4D5"),
+            "aws_secret_access_key=".to_string(),
+        ),
+        (
+            "anthropic-admin-key",
+            format!("sk-ant-admin01-{}", "Zx9_Yw8-Vu7Ts6Rq5Po4"),
+            String::new(),
+        ),
+        (
+            "slack-webhook-url",
+            format!(
+                "hooks.slack.com/services/{}",
+                "T0A1B2C3D/B4E5F6G7H/q8R9s0T1u2V3"
+            ),
+            "https://".to_string(),
+        ),
+        ("npm-access-token", format!("npm_{alnum36}"), String::new()),
+        (
+            "pypi-upload-token",
+            format!(
+                "pypi-AgEIcHlwaS5vcmc{}",
+                "Cj8kZ2Vu_ZXJpYy10b2tlbi1kZW1v".repeat(2)
+            ),
+            String::new(),
+        ),
+        (
+            "sendgrid-api-key",
+            format!(
+                "SG.{}.{}",
+                "aB3dE5fG7hJ9kL1mN3pQ5r", "sT7uV9wX1yZ3aB5cD7eF9gH1iJ3kL5mN7oP9qR1sT3u"
+            ),
+            String::new(),
+        ),
+        (
+            "basic-auth",
+            "dXNlcjpodW50ZXIyMDI0".to_string(),
+            "Authorization: Basic ".to_string(),
+        ),
+        (
+            "url-credentials",
+            "Xk9#mQ2vL7pZ".replace('#', "-"),
+            "postgres://app:".to_string(),
+        ),
+    ];
+    for (rule, secret, prefix) in &cases {
+        let suffix = if *rule == "url-credentials" {
+            "@db.internal:5432/app"
+        } else {
+            ""
+        };
+        let stderr = d.stderr_of(&[
+            "log",
+            "decision",
+            &format!("config {prefix}{secret}{suffix} for now"),
+        ]);
+        assert!(
+            stderr.contains(&format!("redacted a secret ({rule}) in decision")),
+            "{rule}: {stderr}"
+        );
+        let events = d.read("ACTIVE_SESSIONS/r1.jsonl");
+        assert!(
+            events.contains(&format!("[REDACTED:{rule}]")),
+            "{rule}: {events}"
+        );
+        assert!(!events.contains(secret.as_str()), "{rule} reached the disk");
+    }
+    d.stderr_of(&["end"]);
+    let secrets: Vec<&str> = cases.iter().map(|(_, s, _)| s.as_str()).collect();
+    d.assert_nowhere(&secrets, &[]);
+}

@@ -124,13 +124,28 @@ impl Sessions {
     }
 }
 
+/// Spawns, retrying for a few seconds while the binary is missing or busy: on a machine
+/// where others run `cargo build` in the same target directory, it is briefly absent while
+/// being relinked.
+fn spawn(cmd: &mut Command) -> std::process::Child {
+    let start = Instant::now();
+    loop {
+        match cmd.spawn() {
+            Ok(child) => return child,
+            Err(e)
+                if (e.kind() == std::io::ErrorKind::NotFound || e.raw_os_error() == Some(26))
+                    && start.elapsed() < Duration::from_secs(20) =>
+            {
+                thread::sleep(Duration::from_millis(50));
+            }
+            Err(e) => panic!("spawn {cmd:?}: {e}"),
+        }
+    }
+}
+
 /// Runs a command to completion, killing it (and failing) if it hangs for a minute.
 fn run_bounded(mut cmd: Command) -> Output {
-    let child = cmd
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn");
+    let child = spawn(cmd.stdout(Stdio::piped()).stderr(Stdio::piped()));
     let pid = child.id();
     let done = Arc::new(AtomicBool::new(false));
     let watchdog = {
@@ -611,11 +626,7 @@ fn sigkill_at_random_moments_leaves_every_file_whole_and_no_lock_held() {
         } else {
             s.cmd(&["--session", &id, "log", "decision", &format!("{id} maybe")])
         };
-        let mut child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("spawn writer");
+        let mut child = spawn(cmd.stdout(Stdio::null()).stderr(Stdio::null()));
         thread::sleep(Duration::from_micros(rng.below(span_us)));
         if child.try_wait().expect("try_wait").is_some() {
             stats.finished_before_kill += 1;
@@ -1019,4 +1030,96 @@ fn end_from_json_with_an_unsafe_session_id_is_refused_with_exit_2() {
     }
     assert!(!s.tmp.path().join("escape.json").exists());
     assert!(!Path::new("/tmp/escape.json").exists());
+}
+
+/// The state a SIGKILL can leave mid-`end` (archive written; handoff not yet; the logs half
+/// appended; the knowledge base not merged), rebuilt deterministically: `baton merge`
+/// finishes it with every line once and the handoff written.
+#[test]
+fn merge_finishes_an_end_killed_half_way_through_its_appends_exactly_once() {
+    let s = Sessions::new();
+    s.ok(&["start", "--id", "s0", "-q"]);
+    s.ok(&["log", "decision", "earlier decision"]);
+    s.ok(&["log", "insight", "earlier insight"]);
+    s.ok(&["end"]);
+    s.ok(&["start", "--id", "s1", "-q"]);
+    for d in ["first", "second", "third"] {
+        s.ok(&["log", "decision", d]);
+    }
+    s.ok(&["log", "insight", "an insight"]);
+    s.ok(&["log", "next", "a next step"]);
+    let logs = [
+        "DECISIONS_LOG.json",
+        "CODE_REGISTRY.json",
+        "INSIGHTS_DB.json",
+        "INSIGHTS.log",
+        "CODE_CHANGES.log",
+    ];
+    let size = |name: &str| fs::metadata(s.path(name)).map_or(0, |m| m.len());
+    let offsets: serde_json::Map<String, Value> = logs
+        .iter()
+        .map(|n| (n.to_string(), size(n).into()))
+        .collect();
+    let kb_before = fs::read(s.path("UNIFIED_KNOWLEDGE.json")).unwrap();
+    s.ok(&["end", "--summary", "finished"]);
+    let handoff_name = fs::read_dir(s.path("SESSION_HANDOFFS"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .find(|n| n.contains("s1"))
+        .expect("handoff of s1");
+    let handoff_text =
+        fs::read_to_string(s.path(&format!("SESSION_HANDOFFS/{handoff_name}"))).unwrap();
+    let full_decisions = fs::read_to_string(s.path("DECISIONS_LOG.json")).unwrap();
+
+    // Rewind to "killed after the first of s1's decision lines".
+    let off = offsets["DECISIONS_LOG.json"].as_u64().unwrap() as usize;
+    let first_line_end = off + full_decisions[off..].find('\n').unwrap() + 1;
+    fs::write(
+        s.path("DECISIONS_LOG.json"),
+        &full_decisions[..first_line_end],
+    )
+    .unwrap();
+    for name in &logs[1..] {
+        let bytes = fs::read(s.path(name)).unwrap_or_default();
+        let keep = offsets[*name].as_u64().unwrap() as usize;
+        fs::write(s.path(name), &bytes[..keep.min(bytes.len())]).unwrap();
+    }
+    fs::remove_file(s.path(&format!("SESSION_HANDOFFS/{handoff_name}"))).unwrap();
+    fs::write(s.path("UNIFIED_KNOWLEDGE.json"), &kb_before).unwrap();
+    fs::write(
+        s.path(".baton/unmerged/s1"),
+        serde_json::json!({"logs": false, "offsets": offsets}).to_string(),
+    )
+    .unwrap();
+
+    assert_eq!(s.ok(&["merge"]), "merged s1\n");
+    let in_log = decision_counts_in_log(&s.path("DECISIONS_LOG.json"));
+    for d in ["earlier decision", "first", "second", "third"] {
+        assert_eq!(in_log.get(d), Some(&1), "{d} in DECISIONS_LOG: {in_log:?}");
+    }
+    assert_eq!(
+        fs::read_to_string(s.path("DECISIONS_LOG.json")).unwrap(),
+        full_decisions
+    );
+    let insights = fs::read_to_string(s.path("INSIGHTS.log")).unwrap();
+    assert_eq!(
+        insights.matches("Insight: an insight").count(),
+        1,
+        "{insights}"
+    );
+    let kb = s.knowledge();
+    assert_eq!(kb["total_sessions"], 2);
+    assert_eq!(decision_counts_in_kb(&kb).values().sum::<usize>(), 4);
+    assert_eq!(
+        fs::read_to_string(s.path(&format!("SESSION_HANDOFFS/{handoff_name}"))).unwrap(),
+        handoff_text,
+        "the handoff is written as `end` would have"
+    );
+    // Running it again changes nothing.
+    assert_eq!(s.ok(&["merge"]), "");
+    assert_eq!(
+        fs::read_to_string(s.path("DECISIONS_LOG.json")).unwrap(),
+        full_decisions
+    );
 }

@@ -138,7 +138,7 @@ fn overlays_at_both_sizes() {
         insta::assert_snapshot!(format!("help_{w}x{h}"), draw(&app));
         key(&mut app, KeyCode::Esc);
         key(&mut app, KeyCode::Enter);
-        insta::assert_snapshot!(format!("pending_detail_{w}x{h}"), draw(&app));
+        insta::assert_snapshot!(format!("pending_edit_form_{w}x{h}"), draw(&app));
         key(&mut app, KeyCode::Esc);
         key(&mut app, KeyCode::Char('3'));
         key(&mut app, KeyCode::Enter);

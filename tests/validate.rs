@@ -528,6 +528,7 @@ fn hostile_files_are_reported_never_a_crash_or_a_hang() {
         assert!(status.success());
     }
     // A directory where a file is expected, and binary junk.
+    let _ = fs::remove_file(d.file("SERVICES.json")); // `init` writes an example
     fs::create_dir(d.file("SERVICES.json")).unwrap();
     d.write("blob.bin", [0u8, 159, 146, 150, 0, 255].repeat(1000));
 

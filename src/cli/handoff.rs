@@ -56,7 +56,10 @@ fn find(
         Ok(s) => {
             let date = s.record.started().unwrap_or(env.now).date_naive();
             let file = handoff_file_name(&s.record.session_id, date);
-            Ok((s.record, Vec::new(), file))
+            // What will be pending once this session is merged, as `end` would list it.
+            let knowledge = crate::store::snapshot::load_board(&env.store)?.knowledge;
+            let pending = knowledge.pending_after(&s.record);
+            Ok((s.record, pending, file))
         }
         Err(e) if id.is_none() => {
             // No active session: the most recently ended one.

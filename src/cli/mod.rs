@@ -4,6 +4,7 @@ mod context;
 mod demo;
 mod end;
 mod handoff;
+mod health;
 mod init;
 mod log;
 mod merge;
@@ -60,6 +61,8 @@ pub enum Command {
     Pending(pending::PendingCommand),
     /// Finish merges left undone (after fixing a file that did not parse)
     Merge,
+    /// Check every enabled service in SERVICES.json once; exit 1 if any is down
+    Health(health::HealthArgs),
     /// Check every file: `PATH:LINE:COL: message`, secrets, stale sessions; exit 1 if any
     Validate(validate::ValidateArgs),
     /// Copy the shipped demo history (or generate N sessions) into a fresh temporary
@@ -177,6 +180,7 @@ fn dispatch(command: &Command, env: &Env) -> CliResult {
         Command::End(args) => end::run(env, args),
         Command::Handoff(args) => handoff::run(env, args),
         Command::Merge => merge::run(env),
+        Command::Health(args) => health::run(env, args),
         Command::Pending(cmd) => pending::run(env, cmd),
         Command::Validate(args) => validate::check(&env.store.layout, args),
         Command::Demo(_) => unreachable!("handled before the directory is resolved"),

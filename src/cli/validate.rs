@@ -48,7 +48,10 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct ValidateArgs {
-    /// Output format
+    /// Output format. `json` prints `{"problems": [{"path", "line", "column", "severity",
+    /// "message", "kind"}], "files_checked": N}`; line and column are 1-based, 0 for a whole
+    /// file; severity is error|warning; kind is syntax, schema, encoding, too-large,
+    /// unreadable, symlink, temp-file, secret, stale-session, unsafe-name or unmerged
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }
@@ -112,7 +115,12 @@ pub fn check(layout: &Layout, args: &ValidateArgs) -> CliResult {
             print(&text)?;
             let mut err = std::io::stderr().lock();
             let _ = if report.issues.is_empty() {
-                writeln!(err, "ok: {} files checked", report.files_checked)
+                writeln!(
+                    err,
+                    "ok: {} file{} checked",
+                    report.files_checked,
+                    if report.files_checked == 1 { "" } else { "s" }
+                )
             } else {
                 writeln!(
                     err,

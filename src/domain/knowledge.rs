@@ -230,6 +230,17 @@ impl Knowledge {
         }
     }
 
+    /// Pending work as it will stand once `session` is merged (what its handoff lists).
+    pub fn pending_after(&self, session: &SessionRecord) -> Vec<PendingItem> {
+        let mut next = Knowledge::new(Map::from_iter(
+            self.doc
+                .get("pending_work")
+                .map(|v| ("pending_work".to_string(), v.clone())),
+        ));
+        next.merge_session(session);
+        next.pending()
+    }
+
     pub fn to_pretty_json(&self) -> String {
         let mut text = serde_json::to_string_pretty(&self.doc).unwrap_or_else(|_| "{}".into());
         text.push('\n');

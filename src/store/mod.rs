@@ -4,6 +4,7 @@
 pub mod config;
 pub mod demo;
 pub mod discover;
+pub mod drafts;
 pub mod edit;
 pub mod fsio;
 pub mod generate;

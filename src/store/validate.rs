@@ -175,6 +175,14 @@ impl Walker<'_> {
                 let syntax = fs::read(&path)
                     .ok()
                     .and_then(|b| check::config_syntax(&shown, &decode(&b).0));
+                let mut problem = problem;
+                if !problem.message.starts_with("bad allow_patterns") {
+                    problem.message = format!(
+                        "not a baton config ({}); expected {{\"redact\": {{\"allow\": [\"text\"], \
+                         \"allow_patterns\": [\"regex\"]}}}}",
+                        problem.message
+                    );
+                }
                 self.push(syntax.unwrap_or(Issue {
                     problem,
                     kind: Kind::Schema,

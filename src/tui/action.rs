@@ -8,6 +8,9 @@ use crossterm::event::{KeyEvent, MouseEvent};
 use serde::Deserialize;
 
 use crate::domain::board::Board;
+use crate::domain::events::EventKind;
+use crate::domain::session::{Commit, SessionRecord};
+use crate::store::edit::PendingEdit;
 
 use super::pane::Pane;
 
@@ -30,6 +33,16 @@ pub enum Command {
     Back,
     Filter,
     Help,
+    /// Forms and quick edits (DESIGN.md's `h`, `e`, `d`, `n`, `x`, `p`) and the checklist.
+    WriteHandoff,
+    EndSession,
+    LogDecision,
+    NewPending,
+    PendingDone,
+    CyclePriority,
+    Checklist,
+    /// `r`: check every service now.
+    Recheck,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,13 +66,63 @@ pub enum Action {
         file: String,
         text: String,
     },
+    /// A write finished: what to tell the user (redactions included), or why it failed.
+    Written(Result<String, String>),
+    /// Drafts found on disk at start (by form name).
+    DraftsLoaded(Vec<(String, serde_json::Value)>),
+    /// Commits and changed files of a session's window, for the end form.
+    GitCaptured {
+        session_id: String,
+        commits: Vec<Commit>,
+        files: Vec<String>,
+    },
+    /// `$EDITOR` returned this text (`None`: it failed or was cancelled).
+    ExternalEdited(Option<String>),
+    /// A health check finished (`generation` tells results of an outdated plan apart).
+    HealthChecked {
+        service: String,
+        generation: u64,
+        result: Box<crate::health::CheckResult>,
+    },
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A change to the directory, made through the same store functions as the CLI.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WriteOp {
+    /// `baton log …`
+    Log { session_id: String, kind: EventKind },
+    /// `baton pending …`
+    Pending(PendingEdit),
+    /// `baton handoff` with the text the user wrote.
+    Handoff { file_name: String, text: String },
+    /// `baton end` with the record as the user edited it.
+    End {
+        session_id: String,
+        record: Box<SessionRecord>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// Re-read the directory into a new board.
     Load,
     /// Read one handoff's text for the preview and the reader.
     LoadHandoff(String),
+    Write(WriteOp),
+    SaveDraft {
+        name: String,
+        draft: serde_json::Value,
+    },
+    DeleteDraft(String),
+    LoadDrafts,
+    /// Read the commits and changed files since `since` (for the end form).
+    CaptureGit {
+        session_id: String,
+        since: DateTime<Utc>,
+    },
+    /// Suspend the dashboard and edit this text in `$EDITOR`.
+    EditExternally(String),
+    /// (Re)schedule or stop health checks, ring the bell.
+    Health(super::health::HealthEffect),
     Quit,
 }

@@ -13,14 +13,17 @@ use crate::domain::board::Board;
 use crate::domain::text::normalize;
 use crate::domain::time::short_age;
 
-use super::action::{Action, Command, Effect};
+use super::action::{Action, Command, Effect, WriteOp};
+use super::app_forms::NO_SESSION;
+use super::form::{Form, FormEvent, build};
 use super::keymap::command_for;
 use super::layout::{self, Areas};
 use super::pane::Pane;
 use super::rows;
 use super::theme::Theme;
+use crate::store::edit::PendingEdit;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Mode {
     Normal,
     /// Typing a filter for the focused pane.
@@ -32,6 +35,17 @@ pub enum Mode {
     },
     /// Every field of the selected pending item or decision.
     Detail,
+    /// A form is open (`App::form`).
+    Form,
+    /// A yes/no question before a write.
+    Confirm {
+        prompt: String,
+        op: Box<WriteOp>,
+    },
+    /// The active session's template checklist, with a cursor.
+    Checklist {
+        cursor: usize,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,9 +83,17 @@ pub struct App {
     pub height: u16,
     pub now: DateTime<Utc>,
     pub last_change: Option<Change>,
+    /// Service health: trackers, the plan of checks, what the Health pane shows.
+    pub health: super::health::HealthState,
     /// The selected handoff's text: (file name, text).
     pub preview: Option<(String, String)>,
     pub theme: Theme,
+    /// The open form, when `mode` is `Mode::Form`.
+    pub form: Option<Form>,
+    /// Form drafts found on disk (by form name), offered when that form opens.
+    pub drafts: Vec<(String, serde_json::Value)>,
+    /// A one-line message for the footer (what a save did, why it failed), until the next key.
+    pub notice: Option<String>,
     /// Something visible changed since the last frame.
     pub dirty: bool,
     /// What the clock-dependent text read at the last frame; a tick redraws only if it moved.
@@ -93,8 +115,12 @@ impl App {
             height,
             now,
             last_change: None,
+            health: Default::default(),
             preview: None,
             theme,
+            form: None,
+            drafts: Vec::new(),
+            notice: None,
             dirty: true,
             clock_face: String::new(),
         }
@@ -102,7 +128,7 @@ impl App {
 
     /// The effects to run when the dashboard starts.
     pub fn init(&self) -> Vec<Effect> {
-        vec![Effect::Load]
+        vec![Effect::Load, Effect::LoadDrafts]
     }
 
     pub fn areas(&self) -> Areas {
@@ -118,6 +144,52 @@ impl App {
         match action {
             Action::Key(key) => self.on_key(key),
             Action::Mouse(mouse) => self.on_mouse(mouse),
+            Action::Paste(text) if self.mode == Mode::Form => {
+                let event = self
+                    .form
+                    .as_mut()
+                    .map_or(FormEvent::Nothing, |f| f.on_paste(&text));
+                self.on_form_event(event)
+            }
+            Action::Written(result) => self.on_written(result),
+            Action::DraftsLoaded(drafts) => {
+                if let Some((name, _)) = drafts.first() {
+                    self.notice = Some(format!(
+                        "a draft of the {name} form is kept: open that form to continue it"
+                    ));
+                    self.dirty = true;
+                }
+                self.drafts = drafts;
+                Vec::new()
+            }
+            Action::GitCaptured {
+                session_id,
+                commits,
+                files,
+            } => {
+                if let Some(form) = self.form.as_mut()
+                    && form.kind == super::form::FormKind::End
+                    && form.session_id.as_deref() == Some(session_id.as_str())
+                {
+                    build::fill_git(form, &commits, &files);
+                    self.dirty = true;
+                }
+                Vec::new()
+            }
+            Action::ExternalEdited(text) => {
+                self.dirty = true;
+                match (text, self.form.as_mut()) {
+                    (Some(text), Some(form)) => {
+                        form.set_focused_text(&text);
+                        self.on_form_event(FormEvent::Edited)
+                    }
+                    (None, Some(form)) => {
+                        form.note = Some("the editor did not save; the field is unchanged".into());
+                        Vec::new()
+                    }
+                    _ => Vec::new(),
+                }
+            }
             Action::Paste(text) => {
                 if self.mode == Mode::Filtering {
                     let list = &mut self.lists[self.focus.index()];
@@ -156,6 +228,11 @@ impl App {
                 vec![Effect::Load]
             }
             Action::Loaded(result) => self.on_loaded(*result),
+            Action::HealthChecked {
+                service,
+                generation,
+                result,
+            } => self.on_health_checked(service, generation, *result),
             Action::HandoffLoaded { file, text } => {
                 if self.selected_handoff().is_some_and(|h| h == file) {
                     self.preview = Some((file, text));
@@ -181,10 +258,11 @@ impl App {
                     self.refilter(pane);
                 }
                 self.clamp_all();
+                // SERVICES.json may be what changed: re-plan the checks (a no-op if not).
+                let mut effects = self.health.plan(&self.board.services);
                 // Re-read the selected handoff: its text may be what changed.
-                self.selected_handoff()
-                    .map(|f| vec![Effect::LoadHandoff(f)])
-                    .unwrap_or_default()
+                effects.extend(self.selected_handoff().map(Effect::LoadHandoff));
+                effects
             }
         }
     }
@@ -193,8 +271,30 @@ impl App {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
         }
-        if self.mode == Mode::Filtering {
-            return self.on_filter_key(key);
+        self.notice = None;
+        match &self.mode {
+            Mode::Filtering => return self.on_filter_key(key),
+            Mode::Form => {
+                if key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+                    return vec![Effect::Quit];
+                }
+                let event = self
+                    .form
+                    .as_mut()
+                    .map_or(FormEvent::Cancel, |f| f.on_key(key));
+                return self.on_form_event(event);
+            }
+            Mode::Confirm { op, .. } => {
+                let op = (**op).clone();
+                self.mode = Mode::Normal;
+                self.dirty = true;
+                return match key.code {
+                    KeyCode::Char('y' | 'Y') | KeyCode::Enter => vec![Effect::Write(op)],
+                    _ => Vec::new(),
+                };
+            }
+            Mode::Checklist { cursor } => return self.on_checklist_key(*cursor, key),
+            _ => {}
         }
         if self.mode == Mode::Help {
             self.mode = Mode::Normal;
@@ -239,8 +339,54 @@ impl App {
             }
             (Mode::Detail, Command::Back | Command::Open) => self.mode = Mode::Normal,
             (Mode::Detail, _) => {}
+            (Mode::Form | Mode::Confirm { .. } | Mode::Checklist { .. } | Mode::Filtering, _) => {}
+            (_, Command::WriteHandoff) => return self.open_handoff_form(),
+            (_, Command::EndSession) => return self.open_end_form(),
+            (_, Command::LogDecision) => return self.open_decision_form(),
+            (_, Command::NewPending) => return self.open_form(build::pending(None)),
+            (_, Command::PendingDone) => {
+                if let Some(item) = self.selected_pending().cloned() {
+                    self.focus = Pane::Pending;
+                    self.mode = Mode::Confirm {
+                        prompt: format!("Mark {:?} done? It leaves pending work. y / n", item.task),
+                        op: Box::new(WriteOp::Pending(PendingEdit::Done { task: item.task })),
+                    };
+                }
+            }
+            (_, Command::CyclePriority) => {
+                if let Some(item) = self.selected_pending() {
+                    let next = match item.priority {
+                        crate::domain::items::Priority::High => {
+                            crate::domain::items::Priority::Medium
+                        }
+                        crate::domain::items::Priority::Medium => {
+                            crate::domain::items::Priority::Low
+                        }
+                        crate::domain::items::Priority::Low => crate::domain::items::Priority::High,
+                    };
+                    let task = item.task.clone();
+                    self.notice = Some(format!("priority of {task:?} → {}", next.as_str()));
+                    return vec![Effect::Write(WriteOp::Pending(PendingEdit::SetPriority {
+                        task,
+                        priority: next,
+                    }))];
+                }
+            }
+            (_, Command::Checklist) => match self.target_session() {
+                Some(s) if !s.record.checklist.is_empty() => {
+                    self.mode = Mode::Checklist { cursor: 0 }
+                }
+                Some(_) => {
+                    self.notice = Some(
+                        "this session has no template checklist (`baton start --template …`)"
+                            .into(),
+                    )
+                }
+                None => self.notice = Some(NO_SESSION.into()),
+            },
             (_, Command::Quit) => return vec![Effect::Quit],
             (_, Command::Help) => self.mode = Mode::Help,
+            (_, Command::Recheck) => return self.health.recheck(),
             (_, Command::FocusNext) => return self.focus_pane(self.focus.next()),
             (_, Command::FocusPrev) => return self.focus_pane(self.focus.prev()),
             (_, Command::Focus(p)) => return self.focus_pane(p),
@@ -262,9 +408,12 @@ impl App {
                 Pane::Handoffs if self.selected_handoff().is_some() => {
                     self.mode = Mode::Reader { scroll: 0 }
                 }
-                Pane::Pending | Pane::Decisions | Pane::Health
-                    if !self.rows[self.focus.index()].is_empty() =>
-                {
+                Pane::Pending => {
+                    if let Some(item) = self.selected_pending().cloned() {
+                        return self.open_form(build::pending(Some(&item)));
+                    }
+                }
+                Pane::Decisions | Pane::Health if !self.rows[self.focus.index()].is_empty() => {
                     self.mode = Mode::Detail
                 }
                 _ => {}
@@ -496,6 +645,7 @@ impl App {
         if let Some(c) = &self.last_change {
             face.push_str(&short_age((self.now - c.at).num_seconds()));
         }
+        face.push_str(&self.health.clock_face(self.now));
         face
     }
 }

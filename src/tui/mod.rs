@@ -3,6 +3,9 @@
 
 pub mod action;
 pub mod app;
+mod app_forms;
+pub mod form;
+pub mod health;
 pub mod keymap;
 pub mod layout;
 pub mod pane;
@@ -11,6 +14,7 @@ mod runtime;
 pub mod theme;
 pub mod ui;
 pub mod watch;
+pub mod write;
 
 use std::io::stdout;
 use std::path::Path;
@@ -41,13 +45,15 @@ pub fn run(dir: &Path, store: Store) -> color_eyre::Result<()> {
     let _ = execute!(stdout(), EnableMouseCapture, EnableBracketedPaste);
     let size = terminal.size().unwrap_or_default();
     let theme = Theme::from_env(std::env::var("NO_COLOR").ok().as_deref());
-    let app = App::new(
+    let mut app = App::new(
         dir.to_path_buf(),
         Utc::now(),
         size.width,
         size.height,
         theme,
     );
+    // `BATON_BELL=1` rings the bell on status changes; "up since" reads in local time.
+    app.health = health::HealthState::from_env();
     let result = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .max_blocking_threads(2)
@@ -60,4 +66,12 @@ pub fn run(dir: &Path, store: Store) -> color_eyre::Result<()> {
     let _ = execute!(stdout(), DisableMouseCapture, DisableBracketedPaste);
     ratatui::restore();
     result
+}
+
+/// Takes the terminal back after `$EDITOR` (or anything else that ran in it).
+pub(crate) fn resume_terminal() -> std::io::Result<ratatui::DefaultTerminal> {
+    let mut terminal = ratatui::try_init()?;
+    let _ = execute!(stdout(), EnableMouseCapture, EnableBracketedPaste);
+    terminal.clear()?;
+    Ok(terminal)
 }

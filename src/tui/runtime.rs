@@ -31,6 +31,8 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, store: Store) -> s
     let (task_tx, mut task_rx) = mpsc::unbounded_channel::<Action>();
     let (hint_tx, mut hint_rx) = mpsc::unbounded_channel::<Hint>();
     let mut watcher = DirWatcher::new(app.dir.clone(), hint_tx).ok();
+    // Health checks run on their own thread; results come back as actions.
+    let health = super::health::Runner::start(task_tx.clone());
     let mut events = EventStream::new();
     let mut signals = Signals::new();
 
@@ -47,14 +49,17 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, store: Store) -> s
             match effect {
                 Effect::Quit => return Ok(()),
                 Effect::Load => loads.request(&store, &task_tx),
-                Effect::LoadHandoff(file) => {
-                    let (store, tx) = (store.clone(), task_tx.clone());
-                    tokio::task::spawn_blocking(move || {
-                        let text = handoff_text(&store, &file)
-                            .unwrap_or_else(|e| format!("(could not read: {e})"));
-                        let _ = tx.send(Action::HandoffLoaded { file, text });
-                    });
+                Effect::Health(e) => health.run(e),
+                Effect::EditExternally(text) => {
+                    // The dashboard steps aside for the editor, then takes the screen back.
+                    drop(events);
+                    let edited = edit_externally(&text);
+                    terminal = super::resume_terminal()?;
+                    events = EventStream::new();
+                    let _ = task_tx.send(Action::ExternalEdited(edited));
+                    app.dirty = true;
                 }
+                other => spawn_effect(other, &store, &task_tx),
             }
         }
         if app.dirty {
@@ -99,6 +104,69 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, store: Store) -> s
         };
         effects = app.update(action);
     }
+}
+
+/// Runs an effect that reads or writes the directory on a blocking task; its answer comes
+/// back as an action.
+fn spawn_effect(effect: Effect, store: &std::sync::Arc<Store>, tx: &mpsc::UnboundedSender<Action>) {
+    let (store, tx) = (store.clone(), tx.clone());
+    tokio::task::spawn_blocking(move || {
+        let action = match effect {
+            Effect::LoadHandoff(file) => {
+                let text = handoff_text(&store, &file)
+                    .unwrap_or_else(|e| format!("(could not read: {e})"));
+                Action::HandoffLoaded { file, text }
+            }
+            Effect::Write(op) => Action::Written(super::write::run(&store, op, Utc::now())),
+            Effect::SaveDraft { name, draft } => match store.save_draft(&name, &draft) {
+                Ok(()) => return,
+                Err(e) => Action::Written(Err(format!("draft not kept: {e}"))),
+            },
+            Effect::DeleteDraft(name) => {
+                let _ = store.delete_draft(&name);
+                return;
+            }
+            Effect::LoadDrafts => Action::DraftsLoaded(store.load_drafts().unwrap_or_default()),
+            Effect::CaptureGit { session_id, since } => {
+                let window = crate::store::git::capture(&store.layout.root, since, Utc::now());
+                Action::GitCaptured {
+                    session_id,
+                    commits: window.commits,
+                    files: window.files,
+                }
+            }
+            Effect::Load | Effect::Quit | Effect::EditExternally(_) | Effect::Health(_) => return,
+        };
+        let _ = tx.send(action);
+    });
+}
+
+/// Writes `text` to a temp file, runs `$VISUAL` / `$EDITOR` (else `vi`) on it, reads it back.
+fn edit_externally(text: &str) -> Option<String> {
+    let _ = crossterm::execute!(
+        std::io::stdout(),
+        crossterm::event::DisableMouseCapture,
+        crossterm::event::DisableBracketedPaste
+    );
+    ratatui::restore();
+    let path = std::env::temp_dir().join(format!("baton-field-{}.md", std::process::id()));
+    std::fs::write(&path, text).ok()?;
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    // The editor may carry arguments (`code --wait`): let the shell split them.
+    let status = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(format!("{editor} \"$1\""))
+        .arg("sh")
+        .arg(&path)
+        .status();
+    let result = match status {
+        Ok(s) if s.success() => std::fs::read_to_string(&path).ok(),
+        _ => None,
+    };
+    let _ = std::fs::remove_file(&path);
+    result
 }
 
 /// At most one directory read in flight; changes during it queue exactly one more.

@@ -141,11 +141,19 @@ pub fn footer(app: &App, frame: &mut Frame<'_>, area: Rect) {
         Mode::Help => " any key closes help".to_string(),
         Mode::Reader { .. } => " j/k scroll · PgUp/PgDn · Esc back".to_string(),
         Mode::Detail => " Esc back".to_string(),
+        Mode::Form => {
+            " Tab next · Shift-Tab back · Ctrl-S save · Esc cancel · Ctrl-E $EDITOR · Ctrl-Z undo"
+                .to_string()
+        }
+        Mode::Confirm { .. } => " y yes · n no".to_string(),
+        Mode::Checklist { .. } => " j/k move · Space toggle · Esc close".to_string(),
         Mode::Normal => {
             " ? help · Tab pane · j/k move · Enter open · / filter · q quit".to_string()
         }
     };
-    let status = if let Some(e) = &app.load_error {
+    let status = if let Some(n) = &app.notice {
+        Span::styled(format!("{n} "), t.warning())
+    } else if let Some(e) = &app.load_error {
         Span::styled(format!("read failed: {e} "), t.error())
     } else if let Some(c) = &app.last_change {
         Span::styled(
@@ -161,8 +169,14 @@ pub fn footer(app: &App, frame: &mut Frame<'_>, area: Rect) {
     } else {
         Span::raw("")
     };
-    // The hints keep at least half the line; the status takes what is left.
-    let status_w = width(&status.content).min(w / 2);
+    // The hints keep at least half the line (a notice, which answers what the user just
+    // did, may take more); the status takes what is left.
+    let room = if app.notice.is_some() {
+        w.saturating_sub(12)
+    } else {
+        w / 2
+    };
+    let status_w = width(&status.content).min(room);
     let status = Span::styled(fit(&status.content, status_w), status.style);
     let hint_room = w.saturating_sub(status_w + 1);
     let hints = fit(&hints, hint_room);

@@ -2,6 +2,7 @@
 
 mod chrome;
 pub mod fit;
+mod form;
 pub mod markdown;
 mod overlay;
 mod panes;
@@ -27,6 +28,19 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
         Mode::Help => overlay::help(app, frame),
         Mode::Reader { scroll } => overlay::reader(app, frame, scroll),
         Mode::Detail => overlay::detail(app, frame),
+        Mode::Form => {
+            let area = frame.area();
+            form::render(
+                app,
+                frame,
+                ratatui::layout::Rect {
+                    height: area.height.saturating_sub(1),
+                    ..area
+                },
+            );
+        }
+        Mode::Confirm { ref prompt, .. } => form::confirm(app, frame, frame.area(), prompt),
+        Mode::Checklist { cursor } => form::checklist(app, frame, cursor),
         Mode::Normal | Mode::Filtering => {}
     }
 }

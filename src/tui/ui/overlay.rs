@@ -145,6 +145,7 @@ pub fn detail(app: &App, frame: &mut Frame<'_>) {
                 fields.push(("interval", format!("{} s", s.interval_s)));
                 fields.push(("timeout", format!("{} ms", s.timeout_ms)));
                 fields.push(("enabled", s.enabled.to_string()));
+                fields.extend(health_fields(app, s));
             }
         }
     }
@@ -170,4 +171,59 @@ pub fn detail(app: &App, frame: &mut Frame<'_>) {
             .wrap(Wrap { trim: false }),
         area,
     );
+}
+
+/// A watched service's status, and its last checks with their errors, newest first.
+fn health_fields(
+    app: &App,
+    s: &crate::domain::services::ServiceConfig,
+) -> Vec<(&'static str, String)> {
+    use crate::tui::health::{latency_text, since_text};
+    let mut fields = Vec::new();
+    if let Some(check) = &s.body_contains {
+        fields.push(("body has", format!("{check:?}")));
+    }
+    if let Some(pointer) = &s.json_pointer {
+        let wanted = s
+            .json_equals
+            .as_ref()
+            .map(|v| format!(" = {v}"))
+            .unwrap_or_default();
+        fields.push(("json", format!("{pointer}{wanted}")));
+    }
+    let Some(w) = app.health.get(&s.name).filter(|_| s.enabled) else {
+        return fields;
+    };
+    let mut status = since_text(w, app.now, app.health.offset);
+    if let Some(r) = w.tracker.reason() {
+        status.push_str(&format!(" — {r}"));
+    }
+    fields.push(("status", status));
+    if let Some(p) = w.tracker.pending() {
+        fields.push(("", format!("last check: {p} (confirming before it shows)")));
+    }
+    let offset = app
+        .health
+        .offset
+        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).expect("UTC"));
+    for (i, r) in w.tracker.log().enumerate() {
+        // "10:12:03 down     connection refused" / "10:00:00 up       30 ms · HTTP 200"
+        let mut parts = Vec::new();
+        if r.latency_ms.is_some() {
+            parts.push(latency_text(r.latency_ms));
+        }
+        match (&r.reason, r.http_status) {
+            (Some(reason), _) => parts.push(reason.clone()),
+            (None, Some(code)) => parts.push(format!("HTTP {code}")),
+            (None, None) => {}
+        }
+        let line = format!(
+            "{} {:<9}{}",
+            r.checked_at.with_timezone(&offset).format("%H:%M:%S"),
+            r.status.as_str(),
+            parts.join(" · ")
+        );
+        fields.push((if i == 0 { "checks" } else { "" }, line));
+    }
+    fields
 }

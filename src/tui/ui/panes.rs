@@ -234,20 +234,82 @@ fn handoff_row(app: &App, i: usize, w: usize) -> Line<'static> {
     Line::from(vec![Span::styled(fit(&h.file_name, w), t.bold())])
 }
 
+/// Status glyph, name, latency, a sparkline of recent latency (a down service's reason
+/// instead), and since when: "up since 10:02" / "down for 4 m".
 fn service_row(app: &App, i: usize, w: usize) -> Line<'static> {
+    use crate::health::Status;
+    use crate::health::tracker::sparkline;
+    use crate::tui::health::{glyph, latency_text, since_text};
     let t = app.theme;
     let s = &app.board.services[i];
-    // Checks arrive with the health checker; until then say so rather than guess.
-    let state = if s.enabled { "not checked" } else { "disabled" };
-    let state_w = 12;
-    let name_w = (w.saturating_sub(state_w) / 2).max(1);
-    let url_w = w.saturating_sub(state_w + name_w);
-    Line::from(vec![
-        Span::styled("○ ".to_string(), t.dim()),
-        Span::styled(pad(&s.name, name_w.saturating_sub(2)), t.bold()),
-        Span::styled(pad(&s.url, url_w), t.dim()),
-        Span::styled(pad(&format!(" {state}"), state_w), t.dim()),
-    ])
+    let watched = app.health.get(&s.name).filter(|_| s.enabled);
+    let status = watched.and_then(|h| h.tracker.status());
+    let style = match status {
+        Some(Status::Up) => t.ok(),
+        Some(Status::Degraded) => t.warning(),
+        Some(Status::Down) => t.error(),
+        None => t.dim(),
+    };
+    let since = match watched {
+        Some(h) => since_text(h, app.now, app.health.offset),
+        None if s.enabled => "checking…".into(),
+        None => "disabled".into(),
+    };
+    let latency = watched
+        .and_then(|h| h.tracker.last())
+        .map(|r| latency_text(r.latency_ms))
+        .unwrap_or_default();
+    let middle = match watched {
+        Some(h) if status == Some(Status::Down) => h.tracker.reason().unwrap_or("").to_string(),
+        Some(h) => {
+            let history: Vec<Option<u64>> = h.tracker.latencies().collect();
+            sparkline(&history, 20, (s.degraded_ms / 8).max(1))
+        }
+        None => String::new(),
+    };
+    // Columns: glyph 2, name, latency 8, sparkline (when there is room), since 17.
+    let since_w = if w >= 44 { 17 } else { 0 };
+    let lat_w = 8.min(w.saturating_sub(2));
+    let rest = w.saturating_sub(2 + lat_w + if since_w > 0 { since_w + 1 } else { 0 });
+    let spark_w = if rest >= 24 {
+        (rest / 2).min(21) - 1
+    } else {
+        0
+    };
+    let name_w = rest.saturating_sub(if spark_w > 0 { spark_w + 1 } else { 0 });
+    // The sparkline keeps its newest end.
+    let middle = if status == Some(Status::Down) {
+        fit(&middle, spark_w)
+    } else {
+        let skip = width(&middle).saturating_sub(spark_w);
+        middle.chars().skip(skip).collect()
+    };
+    let glyph = if s.enabled { glyph(status) } else { "–" };
+    // `?`: the last check disagrees with the shown status (being confirmed).
+    let pending = watched.is_some_and(|h| h.tracker.pending().is_some());
+    let mut spans = vec![
+        Span::styled(format!("{glyph}{}", if pending { "?" } else { " " }), style),
+        Span::styled(
+            pad(&s.name, name_w),
+            if s.enabled { t.bold() } else { t.dim() },
+        ),
+        Span::styled(format!("{latency:>lat_w$}"), t.dim()),
+    ];
+    if spark_w > 0 {
+        spans.push(Span::styled(format!(" {}", pad(&middle, spark_w)), style));
+    }
+    if since_w > 0 {
+        let since_style = if matches!(status, Some(Status::Down | Status::Degraded)) {
+            style
+        } else {
+            t.dim()
+        };
+        spans.push(Span::styled(
+            format!(" {}", pad(&since, since_w)),
+            since_style,
+        ));
+    }
+    Line::from(spans)
 }
 
 fn preview(app: &App, frame: &mut Frame<'_>, area: Rect) {
