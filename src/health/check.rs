@@ -48,7 +48,8 @@ pub fn client() -> Result<Client, String> {
 /// Checks one service once. Finishes within its `timeout_ms` (plus scheduling jitter).
 pub async fn check_once(client: &Client, cfg: &ServiceConfig) -> CheckResult {
     let at = Utc::now();
-    let budget = Duration::from_millis(cfg.timeout_ms.max(1));
+    // At least 1 ms; at most a day (a typo of extra zeros must not overflow a deadline).
+    let budget = Duration::from_millis(cfg.timeout_ms.clamp(1, 86_400_000));
     let method = match Method::from_bytes(cfg.method.trim().to_ascii_uppercase().as_bytes()) {
         Ok(m) => m,
         Err(_) => {

@@ -70,8 +70,9 @@ pub fn run(dir: &Path, store: Store) -> color_eyre::Result<()> {
 
 /// Takes the terminal back after `$EDITOR` (or anything else that ran in it).
 pub(crate) fn resume_terminal() -> std::io::Result<ratatui::DefaultTerminal> {
-    let mut terminal = ratatui::try_init()?;
+    // A new terminal starts with empty buffers, so its first draw repaints every cell
+    // (no `clear()`: that asks the terminal for the cursor position, which not all answer).
+    let terminal = ratatui::try_init()?;
     let _ = execute!(stdout(), EnableMouseCapture, EnableBracketedPaste);
-    terminal.clear()?;
     Ok(terminal)
 }

@@ -150,10 +150,12 @@ fn edit_externally(text: &str) -> Option<String> {
     );
     ratatui::restore();
     let path = std::env::temp_dir().join(format!("baton-field-{}.md", std::process::id()));
-    std::fs::write(&path, text).ok()?;
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .unwrap_or_else(|_| "vi".into());
+    // Files end with a newline; editors and tools expect one.
+    std::fs::write(&path, format!("{text}\n")).ok()?;
+    let set = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    let editor = set("VISUAL")
+        .or_else(|| set("EDITOR"))
+        .unwrap_or_else(|| "vi".into());
     // The editor may carry arguments (`code --wait`): let the shell split them.
     let status = std::process::Command::new("sh")
         .arg("-c")

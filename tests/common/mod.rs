@@ -2,6 +2,8 @@
 //! seed's own examples, and the real `baton` binary.
 #![allow(dead_code)]
 
+pub mod pty;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -145,7 +145,7 @@ fn field(app: &App, f: &Field, focused: bool, frame: &mut Frame<'_>, area: Rect)
                 .enumerate()
                 .map(|(i, o)| {
                     if i == f.choice {
-                        Span::styled(format!(" {o} "), t.selected())
+                        Span::styled(format!("[{o}]"), t.selected())
                     } else {
                         Span::styled(format!(" {o} "), t.dim())
                     }
@@ -211,12 +211,18 @@ fn preview(app: &App, form: &Form, frame: &mut Frame<'_>, area: Rect) {
 
 pub fn confirm(app: &App, frame: &mut Frame<'_>, area: Rect, prompt: &str) {
     let t = app.theme;
-    let width = (prompt.chars().count() as u16 + 4).min(area.width);
+    let width = (super::fit::width(prompt) as u16 + 4)
+        .min(area.width)
+        .max(3);
+    // Room for the prompt wrapped at this width, plus the border.
+    let inner = width.saturating_sub(2).max(1) as usize;
+    let lines = super::fit::width(prompt).div_ceil(inner).max(1) as u16;
+    let height = (lines + 2).min(area.height);
     let rect = Rect {
         x: area.x + (area.width.saturating_sub(width)) / 2,
-        y: area.y + area.height / 2,
+        y: area.y + area.height.saturating_sub(height) / 2,
         width,
-        height: 3.min(area.height),
+        height,
     };
     frame.render_widget(Clear, rect);
     let block = Block::default()
