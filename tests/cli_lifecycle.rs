@@ -444,7 +444,7 @@ fn unknown_knowledge_fields_survive_end_unchanged_in_value() {
     let mut before = home.json("UNIFIED_KNOWLEDGE.json");
     before.as_object_mut().unwrap().insert(
         "team".into(),
-        serde_json::json!({"owners": ["kim", "lee"], "nested": {"deep": [1, 2.5, null, true]}, "emoji": "🚀"}),
+        serde_json::json!({"owners": ["kim", "lee"], "nested": {"deep": [1, 2.5, null, true, -1.2301093113161774e86, 0.1]}, "emoji": "🚀"}),
     );
     home.write(
         "UNIFIED_KNOWLEDGE.json",

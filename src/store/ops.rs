@@ -298,6 +298,18 @@ impl Store {
     ) -> Result<EndOutcome, StoreError> {
         let mut notes = Vec::new();
         let mut problems = Vec::new();
+        // Git runs before the lock is taken: a session's start never changes, and other
+        // writers should not wait on a `git log`.
+        let window = {
+            let known = session.map(|s| &s.record).or(req.from.as_ref());
+            let ended = req
+                .from
+                .as_ref()
+                .and_then(SessionRecord::ended)
+                .unwrap_or(now);
+            let started = known.and_then(SessionRecord::started).unwrap_or(ended);
+            git::capture(&self.layout.root, started, ended)
+        };
         let guard = self.lock()?;
         let mut record = match session {
             Some(s) => self.reread(s, &mut problems)?,
@@ -330,7 +342,6 @@ impl Store {
         }
         record.ended_at = Some(format_timestamp(ended));
         record.duration_hours = record.hours_until(ended);
-        let window = git::capture(&self.layout.root, started, ended);
         for c in window.commits {
             if !record.commits.iter().any(|k| k.hash == c.hash) {
                 record.commits.push(c);
