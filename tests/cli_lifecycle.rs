@@ -697,3 +697,55 @@ fn end_with_the_seed_knowledge_base_as_printed_saves_the_session_and_leaves_the_
     assert_eq!(home.read("DECISIONS_LOG.json").lines().count(), 1);
     assert_eq!(stdout_of(&mut home.baton(&["merge"])), "");
 }
+
+/// Files as editors and shells leave them: a byte-order mark, CRLF line ends, a torn last
+/// JSON line, invalid UTF-8. Everything is read; nothing crashes; the problems are named.
+#[test]
+fn bom_crlf_torn_lines_and_invalid_utf8_are_read() {
+    let home = SeedHome::empty();
+    let kb = fixture_text("UNIFIED_KNOWLEDGE.repaired.json").replace('\n', "\r\n");
+    std::fs::write(
+        home.dir().join("UNIFIED_KNOWLEDGE.json"),
+        [b"\xEF\xBB\xBF".as_slice(), kb.as_bytes()].concat(),
+    )
+    .unwrap();
+    home.write(
+        "DECISIONS_LOG.json",
+        "{\"decision\": \"Use rsync\"}\r\n{\"decision\": \"Keep a changel",
+    );
+    let mut handoff =
+        b"# Session Handoff - 2025-11-15\n\n## Accomplished\n- caf\xE9 menu fixed\n".to_vec();
+    handoff.extend_from_slice(b"\n## Next Session\n- ship it\n");
+    std::fs::write(
+        home.dir().join("SESSION_HANDOFFS/2025-11-15_handoff.md"),
+        handoff,
+    )
+    .unwrap();
+
+    let md = stdout_of(&mut home.baton(&["context"]));
+    assert!(md.contains("**Knowledge:** 15 sessions, 45 hours"), "{md}");
+    assert!(md.contains("Use rsync"), "{md}");
+    assert!(
+        md.contains("DECISIONS_LOG.json:2:"),
+        "the torn line is named: {md}"
+    );
+    assert!(
+        md.contains("caf\u{FFFD} menu fixed"),
+        "invalid UTF-8 shown lossily: {md}"
+    );
+    assert!(
+        md.contains("2025-11-15_handoff.md:1:1: not valid UTF-8"),
+        "{md}"
+    );
+
+    // Ending a session appends on a fresh line after the torn one and keeps the BOM file's data.
+    stdout_of(&mut home.baton(&["start", "-q"]));
+    stdout_of(&mut home.baton(&["log", "decision", "Fresh line"]));
+    stdout_of(&mut home.baton(&["end"]));
+    let log = home.read("DECISIONS_LOG.json");
+    assert!(
+        log.contains("\"decision\": \"Keep a changel\n{\"decision\":\"Fresh line\""),
+        "{log}"
+    );
+    assert_eq!(home.json("UNIFIED_KNOWLEDGE.json")["total_sessions"], 16);
+}

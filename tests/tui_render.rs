@@ -197,3 +197,27 @@ fn nothing_overflows_at_any_size() {
         }
     }
 }
+
+/// The shipped demo history, as `baton demo` shows it.
+#[test]
+fn demo_history_at_both_sizes() {
+    let tmp = tempfile::tempdir().unwrap();
+    baton::store::demo::install_demo(tmp.path()).unwrap();
+    let board = load_board(&Store::open(tmp.path()).unwrap()).unwrap();
+    for (w, h) in [(120, 40), (60, 20)] {
+        let mut app = app_for(board.clone(), w, h);
+        if let Some(file) = app.selected_handoff() {
+            let text =
+                std::fs::read_to_string(tmp.path().join("SESSION_HANDOFFS").join(&file)).unwrap();
+            app.update(Action::HandoffLoaded { file, text });
+        }
+        insta::assert_snapshot!(format!("demo_{w}x{h}"), draw(&app));
+        for (n, name) in [('2', "decisions"), ('3', "handoffs"), ('4', "health")] {
+            key(&mut app, KeyCode::Char(n));
+            insta::assert_snapshot!(format!("demo_{name}_{w}x{h}"), draw(&app));
+        }
+        key(&mut app, KeyCode::Char('3'));
+        key(&mut app, KeyCode::Enter);
+        insta::assert_snapshot!(format!("demo_reader_{w}x{h}"), draw(&app));
+    }
+}

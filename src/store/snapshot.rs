@@ -116,9 +116,11 @@ pub fn handoff_text(store: &Store, file_name: &str) -> Result<String, StoreError
 
 pub fn context_pack(store: &Store) -> Result<ContextPack, StoreError> {
     let board = load_board(store)?;
+    let mut problems = Vec::new();
     let last_handoff = match board.handoffs.first() {
         Some(h) => {
-            let text = handoff_text(store, &h.file_name)?;
+            let path = store.layout.handoff(&h.file_name);
+            let text = read_text(&store.layout, &path, &mut problems)?.unwrap_or_default();
             Some(HandoffView {
                 file: h.file_name.clone(),
                 summary: Handoff::parse(&text).summary(),
@@ -127,11 +129,14 @@ pub fn context_pack(store: &Store) -> Result<ContextPack, StoreError> {
         }
         None => None,
     };
-    Ok(context::build(
+    let mut pack = context::build(
         &board,
         store.layout.root.display().to_string(),
         last_handoff,
-    ))
+    );
+    pack.problems
+        .extend(problems.iter().map(ToString::to_string));
+    Ok(pack)
 }
 
 /// The same decision sits in `core_decisions` and in the log once its session ended: keep
