@@ -147,9 +147,10 @@ pub fn footer(app: &App, frame: &mut Frame<'_>, area: Rect) {
         }
         Mode::Confirm { .. } => " y yes · n no".to_string(),
         Mode::Checklist { .. } => " j/k move · Space toggle · Esc close".to_string(),
-        Mode::Normal => {
-            " ? help · Tab pane · j/k move · Enter open · / filter · q quit".to_string()
+        Mode::Normal if w >= 110 => {
+            " ? help · Tab pane · Enter open · / filter · h handoff · e end · d decision · n new · q quit".to_string()
         }
+        Mode::Normal => " ? help · h handoff · e end · d decision · q quit".to_string(),
     };
     let status = if let Some(n) = &app.notice {
         Span::styled(format!("{n} "), t.warning())
