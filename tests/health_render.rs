@@ -14,16 +14,11 @@ use baton::tui::action::{Action, Effect};
 use baton::tui::app::App;
 use baton::tui::health::HealthEffect;
 use baton::tui::theme::Theme;
-use baton::tui::ui;
-use chrono::{DateTime, Utc};
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-use serde_json::json;
+mod common;
 
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
+use common::{at, draw};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use serde_json::json;
 
 fn services() -> Vec<ServiceConfig> {
     serde_json::from_value(json!([
@@ -134,22 +129,6 @@ fn with_history(mut app: App) -> App {
     );
     // `queue` has not answered yet; `legacy` is disabled.
     app
-}
-
-fn draw(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(app.width, app.height)).unwrap();
-    terminal.draw(|f| ui::render(app, f)).unwrap();
-    let buffer = terminal.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        let mut line = String::new();
-        for x in 0..buffer.area.width {
-            line.push_str(buffer[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {

@@ -14,13 +14,8 @@ use baton::store::snapshot::load_board;
 use baton::tui::action::{Action, Effect, WriteOp};
 use baton::tui::app::{App, Mode};
 use baton::tui::theme::Theme;
-use chrono::{DateTime, Utc};
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
 
 const NOW: &str = "2025-11-16T10:00:00Z";
 

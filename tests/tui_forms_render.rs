@@ -9,16 +9,8 @@ use baton::store::snapshot::load_board;
 use baton::tui::action::Action;
 use baton::tui::app::App;
 use baton::tui::theme::Theme;
-use baton::tui::ui;
-use chrono::{DateTime, Utc};
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
 
 fn home() -> SeedHome {
     let home = SeedHome::immediate_setup();
@@ -79,22 +71,6 @@ fn keys(app: &mut App, codes: &[KeyCode]) {
     for c in codes {
         app.update(Action::Key(KeyEvent::new(*c, KeyModifiers::NONE)));
     }
-}
-
-fn draw(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(app.width, app.height)).unwrap();
-    terminal.draw(|f| ui::render(app, f)).unwrap();
-    let buffer = terminal.backend().buffer().clone();
-    (0..buffer.area.height)
-        .map(|y| {
-            (0..buffer.area.width)
-                .map(|x| buffer[(x, y)].symbol())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-                + "\n"
-        })
-        .collect()
 }
 
 #[test]

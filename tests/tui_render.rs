@@ -11,16 +11,8 @@ use baton::store::snapshot::load_board;
 use baton::tui::action::Action;
 use baton::tui::app::App;
 use baton::tui::theme::Theme;
-use baton::tui::ui;
-use chrono::{DateTime, Utc};
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
 
 /// The seed's examples: its knowledge base, its section-3 handoff, the Immediate Setup
 /// handoff, an echo-appended decision, a running session and the seed's three services.
@@ -73,22 +65,6 @@ fn app_for(board: Board, w: u16, h: u16) -> App {
     );
     app.update(Action::Loaded(Box::new(Ok(board))));
     app
-}
-
-fn draw(app: &App) -> String {
-    let mut terminal = Terminal::new(TestBackend::new(app.width, app.height)).unwrap();
-    terminal.draw(|f| ui::render(app, f)).unwrap();
-    let buffer = terminal.backend().buffer().clone();
-    let mut out = String::new();
-    for y in 0..buffer.area.height {
-        let mut line = String::new();
-        for x in 0..buffer.area.width {
-            line.push_str(buffer[(x, y)].symbol());
-        }
-        out.push_str(line.trim_end());
-        out.push('\n');
-    }
-    out
 }
 
 fn with_preview(mut app: App, home: &SeedHome) -> App {

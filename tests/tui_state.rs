@@ -11,13 +11,8 @@ use baton::tui::action::{Action, Effect};
 use baton::tui::app::{App, Mode};
 use baton::tui::pane::Pane;
 use baton::tui::theme::Theme;
-use chrono::{DateTime, Utc};
 use common::*;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
-
-fn at(s: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
-}
 
 fn seed_board() -> Board {
     let home = SeedHome::empty();

@@ -107,6 +107,26 @@ impl From<crate::store::fsio::FsError> for Failure {
 
 pub type CliResult = Result<(), Failure>;
 
+/// The sessions directory a command works on, and whether the user named it (`--dir` or
+/// `$BATON_DIR`) rather than baton finding (or defaulting) it.
+pub struct SessionsDir {
+    pub path: PathBuf,
+    pub named: bool,
+}
+
+pub fn sessions_dir(cli: &Cli) -> Result<SessionsDir, Failure> {
+    let cwd = std::env::current_dir().map_err(|e| Failure {
+        code: 3,
+        message: format!("current directory: {e}"),
+    })?;
+    let env_dir = std::env::var("BATON_DIR")
+        .ok()
+        .filter(|d| !d.trim().is_empty());
+    let named = cli.dir.is_some() || env_dir.is_some();
+    let path = discover::resolve_dir(cli.dir.as_deref(), env_dir.as_deref(), &cwd);
+    Ok(SessionsDir { path, named })
+}
+
 /// Everything a command needs from its environment, resolved once.
 pub struct Env {
     pub store: Store,
@@ -116,12 +136,7 @@ pub struct Env {
 
 impl Env {
     fn resolve(cli: &Cli) -> Result<Env, Failure> {
-        let cwd = std::env::current_dir().map_err(|e| Failure {
-            code: 3,
-            message: format!("current directory: {e}"),
-        })?;
-        let env_dir = std::env::var("BATON_DIR").ok();
-        let root = discover::resolve_dir(cli.dir.as_deref(), env_dir.as_deref(), &cwd);
+        let root = sessions_dir(cli)?.path;
         let session = cli.session.clone().or_else(|| {
             std::env::var("BATON_SESSION")
                 .ok()
@@ -203,15 +218,7 @@ pub fn print(text: &str) -> CliResult {
 /// `baton` alone: the dashboard on the sessions directory, or, when none was named and none
 /// exists around here yet, on a copy of the shipped demo (saying so, and how to start).
 fn dashboard(cli: &Cli) -> CliResult {
-    let cwd = std::env::current_dir().map_err(|e| Failure {
-        code: 3,
-        message: format!("current directory: {e}"),
-    })?;
-    let env_dir = std::env::var("BATON_DIR")
-        .ok()
-        .filter(|d| !d.trim().is_empty());
-    let named = cli.dir.is_some() || env_dir.is_some();
-    let root = discover::resolve_dir(cli.dir.as_deref(), env_dir.as_deref(), &cwd);
+    let SessionsDir { path: root, named } = sessions_dir(cli)?;
     if !named && !root.is_dir() {
         eprintln!(
             "baton: no sessions directory here ({} does not exist); showing the demo. `baton init` creates yours.",

@@ -33,7 +33,6 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use crate::domain::check::Issue;
-use crate::store::discover;
 use crate::store::layout::Layout;
 use crate::store::validate::validate;
 
@@ -88,13 +87,7 @@ impl<'a> From<&'a Issue> for JsonProblem<'a> {
 /// Runs without opening the store: a config that does not parse is something to report,
 /// not a reason to refuse.
 pub fn run(cli: &Cli, args: &ValidateArgs) -> CliResult {
-    let cwd = std::env::current_dir().map_err(|e| Failure {
-        code: 3,
-        message: format!("current directory: {e}"),
-    })?;
-    let env_dir = std::env::var("BATON_DIR").ok();
-    let root = discover::resolve_dir(cli.dir.as_deref(), env_dir.as_deref(), &cwd);
-    check(&Layout::new(root), args)
+    check(&Layout::new(super::sessions_dir(cli)?.path), args)
 }
 
 /// Validates the directory of `layout` and prints the report.

@@ -106,61 +106,64 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}{TEMP_MARKER}{}-{n}", std::process::id()))
 }
 
-/// Writes a whole file so that a reader sees either the old or the new content, whoever
-/// crashes when: temp file in the same directory → fsync → rename → fsync the directory.
-pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+/// Writes `bytes` to a new temp file beside `path` and fsyncs it; the caller moves it into
+/// place (or removes it).
+fn write_temp(path: &Path, bytes: &[u8]) -> Result<PathBuf, FsError> {
     let dir = parent_of(path);
     fs::create_dir_all(dir).map_err(io_err(dir))?;
     let tmp = temp_path(path);
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(io_err(&tmp))?;
-        file.write_all(bytes).map_err(io_err(&tmp))?;
-        file.sync_all().map_err(io_err(&tmp))?;
-        drop(file);
-        fs::rename(&tmp, path).map_err(io_err(path))?;
-        sync_dir(dir)
-    })();
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
+    let written = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut file| {
+            file.write_all(bytes)?;
+            file.sync_all()
+        });
+    match written {
+        Ok(()) => Ok(tmp),
+        Err(e) => {
+            let _ = fs::remove_file(&tmp);
+            Err(FsError::Io {
+                path: tmp,
+                source: e,
+            })
+        }
     }
-    result
+}
+
+/// Writes a whole file so that a reader sees either the old or the new content, whoever
+/// crashes when: temp file in the same directory → fsync → rename → fsync the directory.
+pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    let tmp = write_temp(path, bytes)?;
+    if let Err(e) = fs::rename(&tmp, path) {
+        let _ = fs::remove_file(&tmp);
+        return Err(FsError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        });
+    }
+    sync_dir(parent_of(path))
 }
 
 /// Like [`atomic_write`] but refuses to replace an existing file (for immutable archives).
 /// Returns `false` when the file already existed.
 pub fn atomic_create(path: &Path, bytes: &[u8]) -> Result<bool, FsError> {
-    let dir = parent_of(path);
-    fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let tmp = temp_path(path);
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-            .map_err(io_err(&tmp))?;
-        file.write_all(bytes).map_err(io_err(&tmp))?;
-        file.sync_all().map_err(io_err(&tmp))?;
-        drop(file);
-        // A hard link fails if the target exists, so creation is atomic and exclusive.
-        match fs::hard_link(&tmp, path) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => return Ok(false),
-            Err(e) => {
-                return Err(FsError::Io {
-                    path: path.to_path_buf(),
-                    source: e,
-                });
-            }
-        }
-        sync_dir(dir)?;
-        Ok(true)
-    })();
+    let tmp = write_temp(path, bytes)?;
+    // A hard link fails if the target exists, so creation is atomic and exclusive.
+    let linked = fs::hard_link(&tmp, path);
     let _ = fs::remove_file(&tmp);
-    result
+    match linked {
+        Ok(()) => {
+            sync_dir(parent_of(path))?;
+            Ok(true)
+        }
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(FsError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }),
+    }
 }
 
 /// Appends one line (a newline is added) with a single `write`, first closing a torn last

@@ -120,3 +120,30 @@ pub fn git(dir: &Path, args: &[&str]) {
         .expect("git runs");
     assert!(status.success(), "git {args:?} failed");
 }
+
+/// An RFC 3339 time, for pinned clocks.
+pub fn at(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .expect("RFC 3339")
+        .with_timezone(&chrono::Utc)
+}
+
+/// What the dashboard draws for `app`, as plain text (one line per row, right-trimmed).
+pub fn draw(app: &baton::tui::app::App) -> String {
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(app.width, app.height))
+            .expect("test backend");
+    terminal
+        .draw(|f| baton::tui::ui::render(app, f))
+        .expect("draw");
+    let buffer = terminal.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buffer.area.height {
+        let line: String = (0..buffer.area.width)
+            .map(|x| buffer[(x, y)].symbol())
+            .collect();
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
