@@ -6,5 +6,7 @@
 pub mod cli;
 pub mod domain;
 pub mod health;
+pub mod mcp;
 pub mod store;
+pub mod sync;
 pub mod tui;

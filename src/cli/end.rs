@@ -63,6 +63,9 @@ pub fn run(env: &Env, args: &EndArgs) -> CliResult {
     let outcome = env.store.end(session.as_ref(), req, env.now)?;
     report_redactions(&outcome.notes);
     print(&format!("{}\n", outcome.handoff.display()))?;
+    // The session is queued for the memory server (when one is configured): a short,
+    // bounded attempt now; later commands and the dashboard retry.
+    super::sync::retry_due(env);
     if outcome.refused.is_empty() {
         return Ok(());
     }

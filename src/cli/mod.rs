@@ -5,11 +5,14 @@ mod demo;
 mod end;
 mod handoff;
 mod health;
+mod hooks;
 mod init;
 mod log;
+mod mcp;
 mod merge;
 mod pending;
 mod start;
+mod sync;
 mod validate;
 
 use std::io::Write;
@@ -65,9 +68,21 @@ pub enum Command {
     Health(health::HealthArgs),
     /// Check every file: `PATH:LINE:COL: message`, secrets, stale sessions; exit 1 if any
     Validate(validate::ValidateArgs),
+    /// Deliver ended sessions to a memory server (--memory), share the directory through
+    /// git (--git: commit, pull with rebase, push)
+    Sync(sync::SyncArgs),
     /// Copy the shipped demo history (or generate N sessions) into a fresh temporary
     /// directory and open the dashboard on it
     Demo(demo::DemoArgs),
+    /// Wire baton into Claude Code: `hooks install claude` adds a SessionStart hook (the
+    /// context, and a session when none is active) and a Stop hook (a reminder to log and
+    /// hand off); `hooks uninstall claude` removes exactly those
+    #[command(subcommand)]
+    Hooks(hooks::HooksCommand),
+    /// Serve the session lifecycle over the Model Context Protocol (stdio): tools to get the
+    /// context, start, log, and end with a handoff; the knowledge base, the last handoff and
+    /// pending work as resources
+    Mcp(mcp::McpArgs),
 }
 
 /// What a command failed with, and the exit code it maps to (DESIGN.md's contract).
@@ -173,6 +188,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Validate(args)) => validate::run(&cli, args),
         // The demo makes its own directory: nothing here depends on the current one.
         Some(Command::Demo(args)) => demo::run(args),
+        Some(Command::Hooks(cmd)) => hooks::run(&cli, cmd),
+        Some(Command::Mcp(args)) => mcp::run(&cli, args),
         Some(command) => Env::resolve(&cli).and_then(|env| dispatch(command, &env)),
     };
     match result {
@@ -198,7 +215,9 @@ fn dispatch(command: &Command, env: &Env) -> CliResult {
         Command::Health(args) => health::run(env, args),
         Command::Pending(cmd) => pending::run(env, cmd),
         Command::Validate(args) => validate::check(&env.store.layout, args),
+        Command::Sync(args) => sync::run(env, args),
         Command::Demo(_) => unreachable!("handled before the directory is resolved"),
+        Command::Hooks(_) | Command::Mcp(_) => unreachable!("handled in `run`"),
     }
 }
 

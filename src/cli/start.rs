@@ -45,5 +45,7 @@ pub fn run(env: &Env, args: &StartArgs) -> CliResult {
             })?,
         );
     }
-    print(&out)
+    print(&out)?;
+    super::sync::retry_due(env);
+    Ok(())
 }

@@ -38,6 +38,8 @@ pub struct Board {
     pub services: Vec<ServiceConfig>,
     /// Files that did not parse (or were read lossily), as `PATH:LINE:COL: message`.
     pub problems: Vec<Problem>,
+    /// Items in the memory-server outbox, not yet delivered (the footer says so).
+    pub outbox_waiting: usize,
 }
 
 impl Board {

@@ -45,6 +45,10 @@ pub enum Kind {
     UnsafeName,
     /// A session ended but not merged into the knowledge base.
     Unmerged,
+    /// An item stuck in the memory-server outbox (old, or failing again and again).
+    Outbox,
+    /// A sync that failed last time, or has not succeeded for long.
+    Sync,
 }
 
 impl Kind {
@@ -63,6 +67,7 @@ impl Kind {
             Kind::StaleSession => 2,
             Kind::UnsafeName => 3,
             Kind::Unmerged => 4,
+            Kind::Outbox | Kind::Sync => 5,
         }
     }
 }
@@ -608,6 +613,82 @@ pub fn unmerged(path: &str, id: &str, archived: bool) -> Issue {
                  active; `baton merge` clears this marker"
             ),
         )
+    }
+}
+
+/// An item of the memory-server outbox waiting longer than a day or failing more often
+/// than [`STUCK_AFTER_ATTEMPTS`](crate::domain::outbox::STUCK_AFTER_ATTEMPTS).
+pub fn outbox_item(
+    path: &str,
+    item: &crate::domain::outbox::OutboxItem,
+    now: DateTime<Utc>,
+) -> Option<Issue> {
+    use crate::domain::outbox::{STUCK_AFTER_ATTEMPTS, STUCK_AFTER_HOURS};
+    let created = item.created().unwrap_or(now);
+    let old = now - created > Duration::hours(STUCK_AFTER_HOURS);
+    if !old && item.attempts <= STUCK_AFTER_ATTEMPTS {
+        return None;
+    }
+    let what = item
+        .session_id()
+        .map_or_else(|| item.kind.clone(), |id| format!("session {id}"));
+    let last = item
+        .last_error
+        .as_deref()
+        .map(|e| format!("; last error: {e}"))
+        .unwrap_or_default();
+    Some(Issue::warning(
+        Kind::Outbox,
+        path,
+        0,
+        0,
+        format!(
+            "{what} has waited {} to reach the memory server ({} failed attempts{last}); check              the server and the config, then `baton sync --memory` (delete this file to give up              on it)",
+            short_age((now - created).num_seconds()),
+            item.attempts
+        ),
+    ))
+}
+
+/// The last run of a sync (`what`: "git", "memory"): failed, or no success for
+/// `stale_days` days.
+pub fn sync_run(
+    path: &str,
+    what: &str,
+    run: &crate::domain::outbox::SyncRun,
+    now: DateTime<Utc>,
+    stale_days: i64,
+) -> Option<Issue> {
+    let command = if what == "git" {
+        "baton sync --git"
+    } else {
+        "baton sync --memory"
+    };
+    if let Some(e) = &run.last_error {
+        let at = run.last_attempt.as_deref().unwrap_or("?");
+        return Some(Issue::warning(
+            Kind::Sync,
+            path,
+            0,
+            0,
+            format!("the last {what} sync failed ({at}): {e}; fix it, then `{command}`"),
+        ));
+    }
+    let last = run.last_success.as_deref().and_then(parse_timestamp);
+    match last {
+        Some(t) if now - t <= Duration::days(stale_days) => None,
+        Some(t) => Some(Issue::warning(
+            Kind::Sync,
+            path,
+            0,
+            0,
+            format!(
+                "no {what} sync for {} (last {}); run `{command}`",
+                short_age((now - t).num_seconds()),
+                format_timestamp(t)
+            ),
+        )),
+        None => None,
     }
 }
 

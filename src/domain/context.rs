@@ -101,6 +101,10 @@ pub struct ContextPack {
     /// Service health lines, when checked (filled by the health issue's checker).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub health: Option<Vec<String>>,
+    /// What the memory server said (`GET /memory/get-context`, or Mem0's search for
+    /// `context --query`), when one is configured; a failure is one line saying why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory: Option<Vec<String>>,
     /// What was left out to fit the budget.
     pub trimmed: Vec<String>,
 }
@@ -138,6 +142,7 @@ pub fn build(board: &Board, directory: String, last_handoff: Option<HandoffView>
             .collect(),
         problems: board.problems.iter().map(ToString::to_string).collect(),
         health: None,
+        memory: None,
         trimmed: Vec::new(),
     }
 }
@@ -152,9 +157,12 @@ pub fn fit_budget(pack: &mut ContextPack, tokens: usize) {
     if fits(pack) {
         return;
     }
-    let steps: [(&str, TrimStep); 7] = [
+    let steps: [(&str, TrimStep); 8] = [
         ("other knowledge fields", |p| {
             !std::mem::take(&mut p.other_knowledge).is_empty()
+        }),
+        ("the memory server's context", |p| {
+            p.memory.take().is_some_and(|m| !m.is_empty())
         }),
         ("best practices", |p| {
             !std::mem::take(&mut p.best_practices).is_empty()
@@ -285,6 +293,12 @@ pub fn render_markdown(p: &ContextPack) -> String {
     if let Some(health) = &p.health {
         out.push_str("\n## Service health\n");
         for line in health {
+            out.push_str(&format!("- {line}\n"));
+        }
+    }
+    if let Some(memory) = p.memory.as_ref().filter(|m| !m.is_empty()) {
+        out.push_str("\n## Memory server\n");
+        for line in memory {
             out.push_str(&format!("- {line}\n"));
         }
     }

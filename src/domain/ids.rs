@@ -58,12 +58,50 @@ pub fn parse_session_id(id: &str) -> Option<(NaiveDate, u32)> {
 }
 
 /// File name of a session's handoff: the seed's `2025-11-15_session_1.md` for seed-shaped
-/// ids, `<date>_<id>.md` otherwise.
+/// ids, `2025-11-15_session_1_alice.md` for machine ids, `<date>_<id>.md` otherwise.
 pub fn handoff_file_name(id: &str, date: NaiveDate) -> String {
     match parse_session_id(id) {
         Some((d, n)) => format!("{}_session_{n}.md", d.format("%Y-%m-%d")),
-        None => format!("{}_{id}.md", date.format("%Y-%m-%d")),
+        None => match parse_machine_id(id) {
+            Some((d, n, tag)) => format!("{}_session_{n}_{tag}.md", d.format("%Y-%m-%d")),
+            None => format!("{}_{id}.md", date.format("%Y-%m-%d")),
+        },
     }
+}
+
+/// A machine id, `2025-11-15-001-alice`: the seed's id and the machine's tag (see
+/// [`machine_tag`]), which teams sharing a directory through git use so that sessions
+/// started the same day on different machines never share an id or a file.
+pub fn parse_machine_id(id: &str) -> Option<(NaiveDate, u32, &str)> {
+    let (date, n) = parse_session_id(id.get(..14)?)?;
+    let tag = id.get(14..)?.strip_prefix('-')?;
+    let ok = !tag.is_empty()
+        && tag.len() <= MAX_TAG_LEN
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    ok.then_some((date, n, tag))
+}
+
+/// The longest machine tag.
+pub const MAX_TAG_LEN: usize = 24;
+
+/// A machine's name as an id tag: lower-case letters, digits and `-`, at most
+/// [`MAX_TAG_LEN`] characters (`"Ana's MacBook.local"` → `"ana-s-macbook"`).
+pub fn machine_tag(name: &str) -> String {
+    let name = name.trim();
+    let name = name.strip_suffix(".local").unwrap_or(name);
+    let mut tag = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            tag.push(c);
+        } else if !tag.ends_with('-') {
+            tag.push('-');
+        }
+    }
+    let tag: String = tag.trim_matches('-').chars().take(MAX_TAG_LEN).collect();
+    let tag = tag.trim_end_matches('-').to_string();
+    if tag.is_empty() { "host".into() } else { tag }
 }
 
 #[cfg(test)]
@@ -92,5 +130,23 @@ mod tests {
             "2025-11-15_session_1.md"
         );
         assert_eq!(handoff_file_name("frontend", d), "2025-11-15_frontend.md");
+    }
+
+    #[test]
+    fn machine_ids_and_tags() {
+        let d = NaiveDate::from_ymd_opt(2025, 11, 15).unwrap();
+        assert_eq!(
+            parse_machine_id("2025-11-15-003-alice"),
+            Some((d, 3, "alice"))
+        );
+        assert_eq!(parse_machine_id("2025-11-15-003"), None);
+        assert_eq!(parse_machine_id("2025-11-15-003-Bad_Tag"), None);
+        assert_eq!(
+            handoff_file_name("2025-11-15-003-alice", d),
+            "2025-11-15_session_3_alice.md"
+        );
+        assert_eq!(machine_tag("Ana's MacBook.local"), "ana-s-macbook");
+        assert_eq!(machine_tag("  "), "host");
+        assert_eq!(machine_tag(&"x".repeat(40)).len(), MAX_TAG_LEN);
     }
 }

@@ -2,22 +2,32 @@
 //! (the current time included), so it is tested without a disk, a clock or a terminal.
 
 pub mod archive;
+pub mod asof;
 pub mod board;
+pub mod catalog;
 pub mod check;
 pub mod compose;
 pub mod context;
 pub mod events;
+pub mod fold;
 pub mod handoff;
+pub mod history;
+pub mod hooks_settings;
 pub mod ids;
 pub mod items;
 pub mod json_doc;
 pub mod knowledge;
+pub mod knowledge_sync;
 pub mod logs;
+pub mod outbox;
 pub mod problem;
 pub mod redact;
 pub mod scrub;
+pub mod search;
 pub mod services;
 pub mod session;
+pub mod stale;
 pub mod template;
 pub mod text;
 pub mod time;
+pub mod timeline;

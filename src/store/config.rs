@@ -19,10 +19,34 @@ pub struct RedactConfig {
     pub allow_patterns: Vec<String>,
 }
 
+/// `{"sync": {"memory_url", "flavour": "seed"|"mem0", "user_id", "agent_id",
+/// "machine_ids", "stale_after_days"}}`: the memory server and team sync. The API key is
+/// never kept here (this file travels with the directory): `$BATON_MEMORY_KEY`.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct SyncConfig {
+    #[serde(default)]
+    pub memory_url: Option<String>,
+    #[serde(default)]
+    pub flavour: Option<String>,
+    #[serde(default)]
+    pub user_id: Option<String>,
+    #[serde(default)]
+    pub agent_id: Option<String>,
+    /// New session ids carry the machine's name (`2025-11-15-001-alice`); `baton sync
+    /// --git` turns it on.
+    #[serde(default)]
+    pub machine_ids: Option<bool>,
+    /// `baton validate` reports a sync older than this many days (default 7).
+    #[serde(default)]
+    pub stale_after_days: Option<u32>,
+}
+
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct Config {
     #[serde(default)]
     pub redact: RedactConfig,
+    #[serde(default)]
+    pub sync: SyncConfig,
 }
 
 #[derive(Debug)]

@@ -88,6 +88,26 @@ impl Layout {
         self.private_dir().join("config.json")
     }
 
+    /// What waits to be delivered to the memory server: one file per item.
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.private_dir().join("outbox")
+    }
+
+    pub fn outbox_item(&self, id: &str) -> PathBuf {
+        self.outbox_dir().join(format!("{id}.json"))
+    }
+
+    /// Held while the outbox is being delivered, so two processes never send one item at
+    /// the same time. Separate from [`Layout::lock`]: the network is slow, writers are not.
+    pub fn outbox_lock(&self) -> PathBuf {
+        self.private_dir().join("outbox.lock")
+    }
+
+    /// When each kind of sync last ran and last succeeded (`baton validate` reads it).
+    pub fn sync_state(&self) -> PathBuf {
+        self.private_dir().join("sync.json")
+    }
+
     /// `path` relative to the sessions directory, for messages.
     pub fn display(&self, path: &Path) -> String {
         path.strip_prefix(&self.root)

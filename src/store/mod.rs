@@ -9,10 +9,15 @@ pub mod edit;
 pub mod fsio;
 pub mod generate;
 pub mod git;
+pub mod history;
+pub mod index;
+pub mod gitsync;
 pub mod layout;
 pub mod ops;
+pub mod outbox;
 pub mod read;
 pub mod snapshot;
+pub mod stale;
 pub mod validate;
 
 use std::fmt;

@@ -109,11 +109,11 @@ impl Store {
             ),
             (
                 l.private_dir().join(".gitignore"),
-                "lock\n*.baton-tmp-*\ndrafts/\n",
+                "lock\n*.baton-tmp-*\ndrafts/\noutbox/\noutbox.lock\nunmerged/\nsync.json\n",
             ),
             (
                 l.path(".gitattributes"),
-                "DECISIONS_LOG.json merge=union\nCODE_REGISTRY.json merge=union\nINSIGHTS_DB.json merge=union\nINSIGHTS.log merge=union\nCODE_CHANGES.log merge=union\n",
+                super::gitsync::GITATTRIBUTES,
             ),
         ];
         for (path, content) in files {
@@ -211,6 +211,7 @@ impl Store {
         let mut max = 0;
         let mut note = |id: &str| {
             if let Some((d, n)) = parse_session_id(id)
+                .or_else(|| crate::domain::ids::parse_machine_id(id).map(|(d, n, _)| (d, n)))
                 && d == today
             {
                 max = max.max(n);
@@ -231,7 +232,12 @@ impl Store {
                 max = max.max(h.name.seq.unwrap_or(0));
             }
         }
-        Ok(session_id_for(today, max + 1))
+        let id = session_id_for(today, max + 1);
+        // Teams syncing through git: ids carry the machine's name, so never collide.
+        Ok(match super::gitsync::machine_ids(&self.layout) {
+            Some(tag) => format!("{id}-{tag}"),
+            None => id,
+        })
     }
 
     fn event_line(
@@ -538,6 +544,12 @@ impl Store {
             let refused = self.append_logs(record, marker_doc["offsets"].as_object())?;
             problems.extend(refused);
             atomic_write(&marker, b"{\"logs\": true}\n")?;
+        }
+        // Queued for the memory server when one is configured; once (the marker remembers).
+        if marker_doc["outbox"] != Value::Bool(true) {
+            let at = record.ended().unwrap_or_else(Utc::now);
+            super::outbox::enqueue_session(&self.layout, &self.allow, &archive, at, false)?;
+            atomic_write(&marker, b"{\"logs\": true, \"outbox\": true}\n")?;
         }
         // Left over when an `end` was interrupted between archive and cleanup.
         let events = self.layout.active(id);

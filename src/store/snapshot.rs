@@ -104,6 +104,7 @@ pub fn load_board(store: &Store) -> Result<Board, StoreError> {
         }
     }
     board.problems = problems;
+    board.outbox_waiting = super::outbox::count(layout);
     Ok(board)
 }
 

@@ -140,6 +140,7 @@ pub fn validate(layout: &Layout, now: DateTime<Utc>) -> Report {
     w.root();
     w.unmerged();
     w.stale_sessions();
+    w.sync();
     w.finish()
 }
 
@@ -659,6 +660,59 @@ impl Walker<'_> {
             }
             let archived = self.layout.archived(&id).exists();
             self.push(check::unmerged(&shown, &id, archived));
+        }
+    }
+
+    /// The memory-server outbox (items that do not parse, or stuck) and `.baton/sync.json`
+    /// (a sync that failed, or has not succeeded for `sync.stale_after_days`, default 7).
+    fn sync(&mut self) {
+        let entries = super::outbox::list(self.layout).unwrap_or_default();
+        for e in &entries {
+            let shown = self.shown(&e.path);
+            self.report.files_checked += 1;
+            match &e.item {
+                Ok(item) => {
+                    if let Some(issue) = check::outbox_item(&shown, item, self.now) {
+                        self.push(issue);
+                    }
+                }
+                Err(p) => self.push(Issue::error(
+                    Kind::Schema,
+                    &p.path,
+                    p.line,
+                    p.column,
+                    format!("{}; this item cannot be sent until it is fixed", p.message),
+                )),
+            }
+        }
+        let path = self.layout.sync_state();
+        if !path.is_file() {
+            return;
+        }
+        self.report.files_checked += 1;
+        let shown = self.shown(&path);
+        let state = super::outbox::read_state(self.layout);
+        let days = config::load(self.layout)
+            .ok()
+            .and_then(|(c, _)| c.sync.stale_after_days)
+            .map_or(crate::domain::outbox::SYNC_STALE_AFTER_DAYS, i64::from);
+        if let Some(run) = &state.git
+            && let Some(issue) = check::sync_run(&shown, "git", run, self.now, days)
+        {
+            self.push(issue);
+        }
+        // A memory sync matters while something waits; a failed attempt is the items'
+        // business (they are reported once stuck), its age is this file's.
+        if let Some(run) = &state.memory
+            && !entries.is_empty()
+        {
+            let run = crate::domain::outbox::SyncRun {
+                last_error: None,
+                ..run.clone()
+            };
+            if let Some(issue) = check::sync_run(&shown, "memory", &run, self.now, days) {
+                self.push(issue);
+            }
         }
     }
 

@@ -78,6 +78,8 @@ pub enum Action {
     },
     /// `$EDITOR` returned this text (`None`: it failed or was cancelled).
     ExternalEdited(Option<String>),
+    /// An attempt to deliver the memory-server outbox finished.
+    Synced(Box<crate::sync::memory::FlushReport>),
     /// A health check finished (`generation` tells results of an outdated plan apart).
     HealthChecked {
         service: String,
@@ -124,5 +126,8 @@ pub enum Effect {
     EditExternally(String),
     /// (Re)schedule or stop health checks, ring the bell.
     Health(super::health::HealthEffect),
+    /// Deliver what is due in the memory-server outbox after this long (asked for only
+    /// while items wait: an empty outbox sets no timer).
+    Sync(std::time::Duration),
     Quit,
 }

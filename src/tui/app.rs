@@ -96,6 +96,8 @@ pub struct App {
     pub notice: Option<String>,
     /// Something visible changed since the last frame.
     pub dirty: bool,
+    /// A delivery of the memory-server outbox is asked for (`Effect::Sync`) and not back yet.
+    pub sync_scheduled: bool,
     /// What the clock-dependent text read at the last frame; a tick redraws only if it moved.
     clock_face: String,
 }
@@ -122,6 +124,7 @@ impl App {
             drafts: Vec::new(),
             notice: None,
             dirty: true,
+            sync_scheduled: false,
             clock_face: String::new(),
         }
     }
@@ -228,6 +231,7 @@ impl App {
                 vec![Effect::Load]
             }
             Action::Loaded(result) => self.on_loaded(*result),
+            Action::Synced(report) => self.on_synced(*report),
             Action::HealthChecked {
                 service,
                 generation,
@@ -260,6 +264,7 @@ impl App {
                 self.clamp_all();
                 // SERVICES.json may be what changed: re-plan the checks (a no-op if not).
                 let mut effects = self.health.plan(&self.board.services);
+                effects.extend(self.sync_effects());
                 // Re-read the selected handoff: its text may be what changed.
                 effects.extend(self.selected_handoff().map(Effect::LoadHandoff));
                 effects

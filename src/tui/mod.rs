@@ -4,6 +4,7 @@
 pub mod action;
 pub mod app;
 mod app_forms;
+mod app_sync;
 pub mod form;
 pub mod health;
 pub mod keymap;

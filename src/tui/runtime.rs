@@ -40,6 +40,8 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, store: Store) -> s
     let mut pending_paths: BTreeSet<PathBuf> = BTreeSet::new();
     let mut rescan = false;
     let mut debounce: Option<Instant> = None;
+    // The next delivery of the memory-server outbox, only while items wait.
+    let mut sync_at: Option<Instant> = None;
     let mut clock = tokio::time::interval_at(next_second(), Duration::from_secs(1));
     clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
 
@@ -50,6 +52,10 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, store: Store) -> s
                 Effect::Quit => return Ok(()),
                 Effect::Load => loads.request(&store, &task_tx),
                 Effect::Health(e) => health.run(e),
+                Effect::Sync(after) => {
+                    let at = Instant::now() + after;
+                    sync_at = Some(sync_at.map_or(at, |t| t.min(at)));
+                }
                 Effect::EditExternally(text) => {
                     // The dashboard steps aside for the editor, then takes the screen back.
                     drop(events);
@@ -93,6 +99,16 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, store: Store) -> s
                 let removed = paths.iter().filter(|p| !p.exists()).cloned().collect();
                 Action::FilesChanged { paths, removed, rescan: std::mem::take(&mut rescan), at: Utc::now() }
             }
+            _ = sleep_until(sync_at.unwrap_or_else(Instant::now)), if sync_at.is_some() => {
+                sync_at = None;
+                let (store, tx) = (store.clone(), task_tx.clone());
+                tokio::task::spawn_blocking(move || {
+                    let report = crate::sync::memory::flush_due(&store, Utc::now())
+                        .unwrap_or_default();
+                    let _ = tx.send(Action::Synced(Box::new(report)));
+                });
+                continue;
+            }
             _ = clock.tick() => Action::Tick(Utc::now()),
             Some(done) = task_rx.recv() => {
                 if matches!(done, Action::Loaded(_)) && loads.finished() {
@@ -135,7 +151,11 @@ fn spawn_effect(effect: Effect, store: &std::sync::Arc<Store>, tx: &mpsc::Unboun
                     files: window.files,
                 }
             }
-            Effect::Load | Effect::Quit | Effect::EditExternally(_) | Effect::Health(_) => return,
+            Effect::Load
+            | Effect::Quit
+            | Effect::EditExternally(_)
+            | Effect::Health(_)
+            | Effect::Sync(_) => return,
         };
         let _ = tx.send(action);
     });

@@ -170,6 +170,17 @@ pub fn footer(app: &App, frame: &mut Frame<'_>, area: Rect) {
     } else {
         Span::raw("")
     };
+    // What waits for the memory server goes first (nothing is said when nothing waits).
+    let status = match app.board.outbox_waiting {
+        0 => status,
+        n if status.content.is_empty() => {
+            Span::styled(format!("{n} waiting to sync "), t.warning())
+        }
+        n => Span::styled(
+            format!("{n} waiting to sync · {}", status.content),
+            status.style,
+        ),
+    };
     // The hints keep at least half the line (a notice, which answers what the user just
     // did, may take more); the status takes what is left.
     let room = if app.notice.is_some() {

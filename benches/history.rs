@@ -1,0 +1,170 @@
+//! History, time travel and search at 10,000 sessions (issue: time travel and search), run
+//! with `cargo bench --bench history`. Generates the history with `generate_history` into a
+//! temp directory (BATON_BENCH_SESSIONS to change the size; BATON_BENCH_DIR to reuse one),
+//! then measures, in process and with the release binary:
+//! - building the index from nothing, and bringing a current one up to date;
+//! - `load_sessions` (what `history` reads), `load_history` (what `show` and the dashboard
+//!   read), building the as-of index, a step, the timeline;
+//! - searches;
+//! - the commands `history`, `show` and `search` end to end, beside `grep -ril` over the
+//!   same files (both run 10 times after a warm-up; median and best reported).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use baton::domain::asof::AsOfIndex;
+use baton::domain::search::Query;
+use baton::domain::timeline::{self, Order};
+use baton::store::Store;
+use baton::store::generate::generate_history;
+use baton::store::history::{load_history, load_sessions, refresh_index, search};
+
+fn time<T>(label: &str, runs: usize, mut f: impl FnMut() -> T) -> T {
+    let mut samples = Vec::with_capacity(runs);
+    let mut out = None;
+    for _ in 0..runs {
+        let start = Instant::now();
+        out = Some(f());
+        samples.push(start.elapsed());
+    }
+    report(label, &mut samples);
+    out.expect("at least one run")
+}
+
+fn report(label: &str, samples: &mut [Duration]) {
+    samples.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "{label:<58} median {:>8.1} ms   best {:>8.1} ms   ({} runs)",
+        ms(samples[samples.len() / 2]),
+        ms(samples[0]),
+        samples.len()
+    );
+}
+
+fn binary() -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = Command::new("cargo")
+        .args(["build", "--release", "--quiet", "--bin", "baton"])
+        .current_dir(root)
+        .status()
+        .expect("cargo");
+    assert!(status.success());
+    root.join("target/release/baton")
+}
+
+fn run(label: &str, cmd: &mut Command) -> Duration {
+    let mut samples = Vec::new();
+    for i in 0..11 {
+        let start = Instant::now();
+        let out = cmd.output().expect("runs");
+        let took = start.elapsed();
+        assert!(
+            out.status.success() || out.status.code() == Some(1),
+            "{label}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        if i > 0 {
+            samples.push(took);
+        }
+    }
+    report(label, &mut samples);
+    samples[samples.len() / 2]
+}
+
+fn main() {
+    let sessions: usize = std::env::var("BATON_BENCH_SESSIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = match std::env::var("BATON_BENCH_DIR") {
+        Ok(d) => PathBuf::from(d),
+        Err(_) => {
+            let d = tmp.path().join("sessions");
+            let start = Instant::now();
+            generate_history(&d, sessions).unwrap();
+            println!("generated {sessions} sessions in {:.1} s", start.elapsed().as_secs_f64());
+            d
+        }
+    };
+    let store = Store::open(&dir).unwrap();
+
+    let _ = baton::store::index::forget(&dir);
+    let r = time("index: build from nothing", 1, || refresh_index(&store).unwrap());
+    println!("  {r:?}");
+    time("index: up to date (stat every file, nothing re-read)", 10, || {
+        refresh_index(&store).unwrap()
+    });
+    let listing = time("load_sessions (what `history` reads)", 10, || {
+        load_sessions(&store).unwrap()
+    });
+    println!("  {} sessions", listing.sessions.len());
+    let h = time("load_history (what `show` and the dashboard read)", 10, || {
+        load_history(&store).unwrap()
+    });
+    println!(
+        "  {} sessions, {} decisions, {} insights, {} handoffs, {} code entries",
+        h.sessions.len(),
+        h.decisions.len(),
+        h.insights.len(),
+        h.handoffs.len(),
+        h.code.len()
+    );
+    let idx = time("AsOfIndex::build", 10, || AsOfIndex::build(&h));
+    let mut step = idx.latest().unwrap_or(0);
+    let mut samples = Vec::new();
+    for _ in 0..1000 {
+        let start = Instant::now();
+        step = idx.prev(step).unwrap_or(idx.latest().unwrap_or(0));
+        let state = idx.state(&h, step).unwrap();
+        std::hint::black_box((state.pending.len(), state.decisions.len(), state.banner()));
+        samples.push(start.elapsed());
+    }
+    report("as-of step ([) and state", &mut samples);
+    let t = time("timeline::build (newest first)", 5, || {
+        timeline::build(&h, &idx, &[], Order::NewestFirst)
+    });
+    println!("  {} timeline entries", t.len());
+    for q in ["pagination", "redis", "the", "\"keyset cursors\"", "straße", "zzzznotfound"] {
+        let query = Query::parse(q).unwrap();
+        let r = time(&format!("search {q} (in process)"), 10, || {
+            search(&store, &query, 20).unwrap()
+        });
+        println!("  {} matches", r.total);
+    }
+
+    if std::env::var("BATON_BENCH_NO_CLI").is_ok() {
+        return;
+    }
+    // The commands, beside grep over the same files (what search covers).
+    let bin = binary();
+    let baton = |args: &[&str]| {
+        let mut c = Command::new(&bin);
+        c.arg("--dir").arg(&dir).args(args);
+        c
+    };
+    run("baton history", &mut baton(&["history"]));
+    run("baton history --format json", &mut baton(&["history", "--format", "json"]));
+    let some = &h.sessions[h.sessions.len() / 2].id;
+    run(&format!("baton show {some}"), &mut baton(&["show", some]));
+    run(&format!("baton show {some} --format json"), &mut baton(&["show", some, "--format", "json"]));
+    for word in ["pagination", "redis", "the", "zzzznotfound"] {
+        let b = run(&format!("baton search {word}"), &mut baton(&["search", word]));
+        let mut grep = Command::new("grep");
+        grep.current_dir(&dir).args(["-ril", word, "--"]).args([
+            "SESSION_HANDOFFS",
+            "SESSION_LOGS",
+            "DECISIONS_LOG.json",
+            "INSIGHTS_DB.json",
+            "INSIGHTS.log",
+            "UNIFIED_KNOWLEDGE.json",
+        ]);
+        let g = run(&format!("grep -ril {word}"), &mut grep);
+        println!(
+            "  ratio baton/grep for {word}: {:.2} (below 1: baton is faster)",
+            b.as_secs_f64() / g.as_secs_f64()
+        );
+    }
+}

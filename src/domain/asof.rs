@@ -1,0 +1,374 @@
+//! Time travel: the directory as it stood right after any ended session.
+//!
+//! An [`AsOfIndex`] is built once per load from a [`History`] (linear time) and then answers
+//! in O(1) per step (`state`, `prev`, `next`, `step_of_session`) or O(log n) per time
+//! (`step_at`), borrowing from the history: nothing is copied per step, so the dashboard can
+//! step with `[`/`]` and redraw every frame.
+//!
+//! The steps are the ended sessions in order of their **end** (parallel sessions that ended
+//! out of order are stepped through by end time). At each step:
+//! - **pending work** is the session's archived as-of state (what the knowledge base held
+//!   right after it was merged); for sessions archived without one it is folded: the
+//!   previous step's list, minus what the session finished, plus its next steps (as the
+//!   merge does); for sessions known only from a handoff (directories made by hand), it is
+//!   the handoff's Pending Items;
+//! - **decisions so far** are those of sessions ended by then, and those dated on or before
+//!   that day; undated decisions of no known session are never in the past (only "now");
+//! - **handoffs that existed** are those of sessions ended by then and those dated (by name,
+//!   else modification time) by then;
+//! - **totals** are the archived ones, else counted (one session more, its hours added).
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Map, Value};
+
+use super::catalog::{Origin, When};
+use super::history::{DecisionEntry, HandoffInfo, History, InsightEntry, SessionInfo, pending_from_text};
+use super::items::PendingItem;
+use super::knowledge::{Knowledge, Totals};
+use super::session::SessionRecord;
+
+/// Where a step's pending work comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PendingSource {
+    /// The session's archive recorded it.
+    Archived,
+    /// Folded from earlier steps and the session's record.
+    Folded,
+    /// The session's handoff listed it.
+    Handoff,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum PendingAt {
+    /// `history.sessions[i].as_of.pending`.
+    Archived(usize),
+    Owned(Vec<PendingItem>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Step {
+    /// Index into `history.sessions`.
+    session: usize,
+    at: When,
+    pending: PendingAt,
+    source: PendingSource,
+    totals: Totals,
+    decisions: usize,
+    insights: usize,
+    handoffs: usize,
+}
+
+/// Steps through the past; see the module documentation.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct AsOfIndex {
+    steps: Vec<Step>,
+    by_session: HashMap<String, usize>,
+}
+
+/// The directory as it stood after one step. Everything borrows from the history.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AsOfState<'a> {
+    /// 0-based step, and how many there are.
+    pub step: usize,
+    pub steps: usize,
+    /// The session this step is the end of.
+    pub session: &'a SessionInfo,
+    /// When the step is (the session's end).
+    pub at: When,
+    pub pending: &'a [PendingItem],
+    pub pending_source: PendingSource,
+    /// Oldest first (the newest are at the end).
+    pub decisions: &'a [DecisionEntry],
+    pub insights: &'a [InsightEntry],
+    /// Oldest first.
+    pub handoffs: &'a [HandoffInfo],
+    pub totals: Totals,
+}
+
+impl AsOfState<'_> {
+    /// The banner: "as of 2025-11-15 12:00 UTC, after session 2025-11-15-001 (3/40)".
+    pub fn banner(&self) -> String {
+        let when = if self.at.day_only {
+            self.at.date().format("%Y-%m-%d").to_string()
+        } else {
+            self.at.at.format("%Y-%m-%d %H:%M UTC").to_string()
+        };
+        format!(
+            "as of {when}, after session {} ({}/{})",
+            self.session.id,
+            self.step + 1,
+            self.steps
+        )
+    }
+}
+
+fn priority_list(mut items: Vec<PendingItem>) -> Vec<PendingItem> {
+    items.sort_by_key(|i| i.priority);
+    items
+}
+
+/// Pending work after `s`, folded from `prev` as the knowledge-base merge would.
+fn fold(prev: &[PendingItem], s: &SessionInfo) -> Vec<PendingItem> {
+    let mut k = Knowledge::new(Map::from_iter([(
+        "pending_work".to_string(),
+        Value::Array(prev.iter().map(PendingItem::to_value).collect()),
+    )]));
+    let record = SessionRecord {
+        session_id: s.id.clone(),
+        ended_at: s.ended.map(|w| w.to_text()),
+        completed: s.finished.clone(),
+        next_steps: s.next_steps.clone(),
+        ..SessionRecord::default()
+    };
+    k.merge_session(&record);
+    k.pending()
+}
+
+impl AsOfIndex {
+    /// Linear in the history's size.
+    pub fn build(history: &History) -> AsOfIndex {
+        let mut steps: Vec<Step> = Vec::new();
+        let mut by_session = HashMap::new();
+        let mut totals = Totals::default();
+        // The last list, to fold from: an archived step's list or an owned one.
+        let mut last: Option<PendingAt> = None;
+        for (i, s) in history.sessions.iter().enumerate() {
+            let Some(at) = s.ended else { continue };
+            if s.origin == Origin::Active {
+                continue;
+            }
+            let (pending, source) = if let Some(a) = &s.as_of {
+                totals = Totals {
+                    sessions: a.sessions,
+                    hours: a.hours,
+                };
+                (PendingAt::Archived(i), PendingSource::Archived)
+            } else {
+                totals.sessions += 1;
+                totals.hours =
+                    ((totals.hours + s.hours().unwrap_or(0.0)) * 100.0).round() / 100.0;
+                if s.origin == Origin::Handoff {
+                    let items = s.handoff_pending.iter().map(|t| pending_from_text(t)).collect();
+                    (PendingAt::Owned(priority_list(items)), PendingSource::Handoff)
+                } else {
+                    let prev: &[PendingItem] = match &last {
+                        Some(PendingAt::Archived(j)) => history.sessions[*j]
+                            .as_of
+                            .as_ref()
+                            .map_or(&[], |a| a.pending.as_slice()),
+                        Some(PendingAt::Owned(v)) => v,
+                        None => &[],
+                    };
+                    (PendingAt::Owned(fold(prev, s)), PendingSource::Folded)
+                }
+            };
+            last = Some(pending.clone());
+            by_session.insert(s.id.clone(), steps.len());
+            steps.push(Step {
+                session: i,
+                at,
+                pending,
+                source,
+                totals,
+                decisions: upto(&history.decisions, at, |d| d.at),
+                insights: upto(&history.insights, at, |d| d.at),
+                handoffs: upto(&history.handoffs, at, |h| h.at),
+            });
+        }
+        AsOfIndex { steps, by_session }
+    }
+
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The last step.
+    pub fn latest(&self) -> Option<usize> {
+        self.steps.len().checked_sub(1)
+    }
+
+    /// `[`: the step before (none before the first).
+    pub fn prev(&self, step: usize) -> Option<usize> {
+        step.checked_sub(1).filter(|s| *s < self.steps.len())
+    }
+
+    /// `]`: the step after (none after the last: the caller returns to "now").
+    pub fn next(&self, step: usize) -> Option<usize> {
+        Some(step + 1).filter(|s| *s < self.steps.len())
+    }
+
+    /// The step that ends this session.
+    pub fn step_of_session(&self, id: &str) -> Option<usize> {
+        self.by_session.get(id).copied()
+    }
+
+    /// The last step at or before `t` (`None`: before the first session ended).
+    pub fn step_at(&self, t: DateTime<Utc>) -> Option<usize> {
+        self.steps.partition_point(|s| s.at.at <= t).checked_sub(1)
+    }
+
+    /// The last step on or before the end of `day` (UTC).
+    pub fn step_on(&self, day: NaiveDate) -> Option<usize> {
+        let end = day
+            .succ_opt()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|t| t.and_utc() - chrono::Duration::nanoseconds(1))?;
+        self.step_at(end)
+    }
+
+    /// Index into `history.sessions` of a step's session.
+    pub fn session_index(&self, step: usize) -> Option<usize> {
+        self.steps.get(step).map(|s| s.session)
+    }
+
+    /// The state after `step`; `None` past the end. O(1).
+    pub fn state<'a>(&'a self, history: &'a History, step: usize) -> Option<AsOfState<'a>> {
+        let s = self.steps.get(step)?;
+        let pending: &[PendingItem] = match &s.pending {
+            PendingAt::Archived(i) => history
+                .sessions
+                .get(*i)?
+                .as_of
+                .as_ref()
+                .map_or(&[], |a| a.pending.as_slice()),
+            PendingAt::Owned(v) => v,
+        };
+        Some(AsOfState {
+            step,
+            steps: self.steps.len(),
+            session: history.sessions.get(s.session)?,
+            at: s.at,
+            pending,
+            pending_source: s.source,
+            decisions: history.decisions.get(..s.decisions)?,
+            insights: history.insights.get(..s.insights)?,
+            handoffs: history.handoffs.get(..s.handoffs)?,
+            totals: s.totals,
+        })
+    }
+}
+
+/// How many items (sorted by time, undated last) are at or before `at`.
+fn upto<T>(items: &[T], at: When, when: impl Fn(&T) -> Option<When>) -> usize {
+    items.partition_point(|x| when(x).is_some_and(|w| w.at <= at.at))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::{AsOfData, Record, from_decision, from_handoff, from_session};
+    use crate::domain::items::Priority;
+    use serde_json::json;
+
+    fn archived(id: &str, start: &str, end: &str, pending: &[&str], sessions: u64) -> Vec<Record> {
+        let r = SessionRecord {
+            session_id: id.into(),
+            started_at: Some(start.into()),
+            ended_at: Some(end.into()),
+            duration_hours: Some(1.0),
+            ..Default::default()
+        };
+        let as_of = AsOfData {
+            sessions,
+            hours: sessions as f64,
+            pending: pending.iter().map(|p| PendingItem::new(*p, Priority::Medium)).collect(),
+        };
+        from_session(&format!("SESSION_LOGS/{id}.json"), Origin::Archive, &r, None, Some(as_of))
+    }
+
+    fn tasks(s: &AsOfState<'_>) -> Vec<String> {
+        s.pending.iter().map(|p| p.task.clone()).collect()
+    }
+
+    #[test]
+    fn steps_follow_end_time_with_parallel_sessions() {
+        // A starts first and ends last; B runs inside A and is merged first.
+        let mut records = archived("A", "2025-11-15T09:00:00Z", "2025-11-15T12:00:00Z", &["x", "b-next", "a-next"], 2);
+        records.extend(archived("B", "2025-11-15T10:00:00Z", "2025-11-15T11:00:00Z", &["x", "b-next"], 1));
+        records.extend(archived("C", "2025-11-16T10:00:00Z", "2025-11-16T11:00:00Z", &["a-next"], 3));
+        for (line, (text, session, date)) in [("d-b", "B", "2025-11-15"), ("d-a", "A", "2025-11-15"), ("d-c", "C", "2025-11-16")]
+            .into_iter()
+            .enumerate()
+        {
+            records.push(
+                from_decision("DECISIONS_LOG.json", line as u32 + 1, json!({"decision": text, "session_id": session, "date": date}))
+                    .unwrap(),
+            );
+        }
+        let h = History::from_records(records);
+        let idx = AsOfIndex::build(&h);
+        assert_eq!(idx.len(), 3);
+        let s0 = idx.state(&h, 0).unwrap();
+        assert_eq!(s0.session.id, "B");
+        assert_eq!(tasks(&s0), vec!["x", "b-next"]);
+        assert_eq!(s0.decisions.iter().map(|d| d.decision.decision.as_str()).collect::<Vec<_>>(), vec!["d-b"]);
+        assert_eq!(s0.totals.sessions, 1);
+        let s1 = idx.state(&h, 1).unwrap();
+        assert_eq!(s1.session.id, "A");
+        assert_eq!(tasks(&s1), vec!["x", "b-next", "a-next"]);
+        assert_eq!(s1.decisions.len(), 2);
+        let s2 = idx.state(&h, idx.next(1).unwrap()).unwrap();
+        assert_eq!(tasks(&s2), vec!["a-next"]);
+        assert_eq!(s2.decisions.len(), 3);
+        assert_eq!(idx.next(2), None);
+        assert_eq!(idx.prev(0), None);
+        assert_eq!(idx.step_of_session("A"), Some(1));
+        assert_eq!(idx.step_at(When::parse("2025-11-15T11:30:00Z").unwrap().at), Some(0));
+        assert_eq!(idx.step_at(When::parse("2025-11-14T00:00:00Z").unwrap().at), None);
+        assert_eq!(idx.step_on(NaiveDate::from_ymd_opt(2025, 11, 15).unwrap()), Some(1));
+        assert!(s1.banner().contains("after session A (2/3)"));
+    }
+
+    #[test]
+    fn archives_without_as_of_are_folded() {
+        let mut records = archived("A", "2025-11-15T09:00:00Z", "2025-11-15T10:00:00Z", &["old", "keep"], 1);
+        let r = SessionRecord {
+            session_id: "B".into(),
+            started_at: Some("2025-11-15T11:00:00Z".into()),
+            ended_at: Some("2025-11-15T12:30:00Z".into()),
+            achievements: vec!["✅ Old".into()],
+            next_steps: vec![PendingItem::new("new", Priority::High)],
+            ..Default::default()
+        };
+        records.extend(from_session("SESSION_LOGS/B.json", Origin::Archive, &r, None, None));
+        let h = History::from_records(records);
+        let idx = AsOfIndex::build(&h);
+        let s = idx.state(&h, 1).unwrap();
+        assert_eq!(s.pending_source, PendingSource::Folded);
+        assert_eq!(tasks(&s), vec!["keep", "new"]);
+        assert_eq!(s.totals.sessions, 2);
+        assert_eq!(s.totals.hours, 2.5);
+    }
+
+    #[test]
+    fn hand_made_directories_step_through_handoffs() {
+        let h1 = "# Session Handoff - 2025-11-15\n\n## Pending Items\n- Deploy (high)\n- Docs\n";
+        let h2 = "# Notes\n\n## Pending Items\n- Docs\n";
+        let mtime = When::parse("2025-11-20T08:00:00Z").unwrap().at;
+        let records = vec![
+            from_handoff("SESSION_HANDOFFS/2025-11-15_handoff.md", h1, None),
+            from_handoff("SESSION_HANDOFFS/notes.md", h2, Some(mtime)),
+        ];
+        let h = History::from_records(records);
+        let idx = AsOfIndex::build(&h);
+        assert_eq!(idx.len(), 2);
+        let s0 = idx.state(&h, 0).unwrap();
+        assert_eq!(s0.pending_source, PendingSource::Handoff);
+        assert_eq!(tasks(&s0), vec!["Deploy", "Docs"]);
+        assert_eq!(s0.pending[0].priority, Priority::High);
+        assert_eq!(s0.handoffs.len(), 1);
+        let s1 = idx.state(&h, 1).unwrap();
+        assert_eq!(s1.session.id, "notes");
+        assert_eq!(s1.at.at, mtime);
+        assert_eq!(tasks(&s1), vec!["Docs"]);
+        assert_eq!(s1.handoffs.len(), 2);
+        assert_eq!(s1.totals.sessions, 2);
+    }
+}

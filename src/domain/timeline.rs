@@ -1,0 +1,282 @@
+//! One dated timeline of everything: sessions started and ended, decisions, insights,
+//! blockers, code, handoffs, pending work added and finished, and git commits. Built once
+//! per load from a [`History`] and its [`AsOfIndex`] (pending work added and finished is
+//! the difference between consecutive steps' pending lists), then only sliced and rendered.
+//!
+//! Things with no date at all are left out (they have no place on a timeline). At equal
+//! times, entries keep a natural order: a session starts, commits, decides, learns, ends.
+
+use serde::Serialize;
+
+use super::asof::AsOfIndex;
+use super::catalog::When;
+use super::history::History;
+use super::session::Commit;
+use super::stale::{FileFacts, Stale, paths_in, staleness};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    SessionStarted,
+    Commit,
+    Decision,
+    Insight,
+    Blocker,
+    Code,
+    PendingFinished,
+    PendingAdded,
+    Handoff,
+    SessionEnded,
+}
+
+impl EntryKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            EntryKind::SessionStarted => "started",
+            EntryKind::Commit => "commit",
+            EntryKind::Decision => "decision",
+            EntryKind::Insight => "insight",
+            EntryKind::Blocker => "blocker",
+            EntryKind::Code => "code",
+            EntryKind::PendingFinished => "done",
+            EntryKind::PendingAdded => "pending",
+            EntryKind::Handoff => "handoff",
+            EntryKind::SessionEnded => "ended",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TimelineEntry {
+    pub at: When,
+    pub kind: EntryKind,
+    pub session_id: Option<String>,
+    /// One line: the decision, the goal, the task, the commit subject, the file name…
+    pub title: String,
+    /// More, when there is more: the reasoning, a priority, a commit hash, a note.
+    pub detail: Option<String>,
+    /// Files the entry names (decisions: paths in their text; code: its path).
+    pub paths: Vec<String>,
+    /// Set by [`mark_stale`]: a named file is gone or changed since.
+    pub stale: Option<Stale>,
+}
+
+impl TimelineEntry {
+    pub fn is_stale(&self) -> bool {
+        self.stale.is_some()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Order {
+    #[default]
+    NewestFirst,
+    OldestFirst,
+}
+
+fn entry(at: When, kind: EntryKind, session: Option<&str>, title: String) -> TimelineEntry {
+    TimelineEntry {
+        at,
+        kind,
+        session_id: session.map(str::to_string),
+        title,
+        detail: None,
+        paths: Vec::new(),
+        stale: None,
+    }
+}
+
+/// The timeline. `commits` are extra commits (e.g. `git log` of the repository); those
+/// already recorded in archives are not repeated.
+pub fn build(
+    history: &History,
+    index: &AsOfIndex,
+    commits: &[Commit],
+    order: Order,
+) -> Vec<TimelineEntry> {
+    let mut out: Vec<TimelineEntry> = Vec::with_capacity(
+        history.sessions.len() * 2
+            + history.decisions.len()
+            + history.insights.len()
+            + history.code.len()
+            + history.handoffs.len(),
+    );
+    let mut hashes = std::collections::HashSet::new();
+    for s in &history.sessions {
+        let id = Some(s.id.as_str());
+        if let Some(start) = s.started {
+            out.push(entry(When::at(start), EntryKind::SessionStarted, id, s.goal.clone()));
+        }
+        if let Some(end) = s.ended {
+            let mut e = entry(end, EntryKind::SessionEnded, id, s.goal.clone());
+            e.detail = s.hours().map(|h| format!("{h} h"));
+            out.push(e);
+        }
+        for c in &s.commits {
+            hashes.insert(c.hash.clone());
+            if let Some(at) = When::parse(&c.date) {
+                let mut e = entry(at, EntryKind::Commit, id, c.subject.clone());
+                e.detail = Some(c.hash.chars().take(7).collect());
+                out.push(e);
+            }
+        }
+    }
+    for c in commits {
+        if hashes.contains(&c.hash) {
+            continue;
+        }
+        if let Some(at) = When::parse(&c.date) {
+            let mut e = entry(at, EntryKind::Commit, None, c.subject.clone());
+            e.detail = Some(c.hash.chars().take(7).collect());
+            out.push(e);
+        }
+    }
+    for d in &history.decisions {
+        let Some(at) = d.at else { continue };
+        let mut e = entry(at, EntryKind::Decision, d.session_id.as_deref(), d.decision.decision.clone());
+        e.detail = d.decision.reasoning.clone();
+        let mut text = d.decision.decision.clone();
+        for extra in [&d.decision.reasoning, &d.decision.impact].into_iter().flatten() {
+            text.push(' ');
+            text.push_str(extra);
+        }
+        e.paths = paths_in(&text);
+        out.push(e);
+    }
+    for i in &history.insights {
+        let Some(at) = i.at else { continue };
+        out.push(entry(at, EntryKind::Insight, i.session_id.as_deref(), i.text.clone()));
+    }
+    for b in &history.blockers {
+        let Some(at) = b.at else { continue };
+        let mut e = entry(at, EntryKind::Blocker, b.session_id.as_deref(), b.blocker.clone());
+        e.detail = b.solution.clone();
+        out.push(e);
+    }
+    for c in &history.code {
+        let Some(at) = c.at else { continue };
+        let mut e = entry(at, EntryKind::Code, c.session_id.as_deref(), c.path.clone());
+        e.detail = c.note.clone();
+        e.paths = vec![c.path.clone()];
+        out.push(e);
+    }
+    for h in &history.handoffs {
+        let Some(at) = h.at else { continue };
+        let mut e = entry(at, EntryKind::Handoff, h.session_id.as_deref(), h.file.clone());
+        e.detail = h.summary.clone();
+        out.push(e);
+    }
+    // Pending work added and finished: the difference between consecutive steps.
+    let mut prev: &[crate::domain::items::PendingItem] = &[];
+    for step in 0..index.len() {
+        let Some(state) = index.state(history, step) else { continue };
+        let id = Some(state.session.id.as_str());
+        for p in state.pending {
+            if !prev.iter().any(|q| q.task == p.task) {
+                let mut e = entry(state.at, EntryKind::PendingAdded, id, p.task.clone());
+                e.detail = Some(p.priority.as_str().to_string());
+                out.push(e);
+            }
+        }
+        for q in prev {
+            if !state.pending.iter().any(|p| p.task == q.task) {
+                out.push(entry(state.at, EntryKind::PendingFinished, id, q.task.clone()));
+            }
+        }
+        prev = state.pending;
+    }
+    out.sort_by(|a, b| a.at.cmp(&b.at).then(a.kind.cmp(&b.kind)));
+    if order == Order::NewestFirst {
+        out.reverse();
+    }
+    out
+}
+
+/// Marks decisions and code entries whose named files are gone or changed since.
+pub fn mark_stale(entries: &mut [TimelineEntry], facts: &FileFacts) {
+    for e in entries.iter_mut() {
+        if !e.paths.is_empty() {
+            e.stale = staleness(&e.paths, Some(e.at), facts);
+        }
+    }
+}
+
+/// Every path the timeline's entries name (for the store to look up).
+pub fn named_paths(entries: &[TimelineEntry]) -> Vec<(String, When)> {
+    entries
+        .iter()
+        .flat_map(|e| e.paths.iter().map(move |p| (p.clone(), e.at)))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::{AsOfData, Origin, from_code, from_decision, from_session};
+    use crate::domain::items::{PendingItem, Priority};
+    use crate::domain::session::SessionRecord;
+    use serde_json::json;
+
+    #[test]
+    fn one_dated_timeline() {
+        let mut records = Vec::new();
+        for (id, start, end, pending) in [
+            ("s1", "2025-11-15T09:00:00Z", "2025-11-15T10:00:00Z", vec!["a", "b"]),
+            ("s2", "2025-11-16T09:00:00Z", "2025-11-16T10:00:00Z", vec!["b", "c"]),
+        ] {
+            let r = SessionRecord {
+                session_id: id.into(),
+                started_at: Some(start.into()),
+                ended_at: Some(end.into()),
+                primary_goal: format!("goal {id}"),
+                commits: vec![Commit {
+                    hash: format!("{id}aaaaaaaa"),
+                    author: "x".into(),
+                    date: start.replace("09:00", "09:30"),
+                    subject: format!("commit of {id}"),
+                }],
+                ..Default::default()
+            };
+            let as_of = AsOfData {
+                sessions: 1,
+                hours: 1.0,
+                pending: pending.iter().map(|t| PendingItem::new(*t, Priority::Low)).collect(),
+            };
+            records.extend(from_session("x", Origin::Archive, &r, None, Some(as_of)));
+        }
+        records.push(
+            from_decision("DECISIONS_LOG.json", 1, json!({"decision": "Split src/app.rs", "session_id": "s1", "date": "2025-11-15"}))
+                .unwrap(),
+        );
+        records.push(from_code("CODE_REGISTRY.json", 1, &json!({"path": "src/app.rs", "session_id": "s1"})).unwrap());
+        let h = History::from_records(records);
+        let idx = AsOfIndex::build(&h);
+        let mut t = build(&h, &idx, &[], Order::OldestFirst);
+        let kinds: Vec<(EntryKind, &str)> = t.iter().map(|e| (e.kind, e.title.as_str())).collect();
+        assert_eq!(
+            kinds,
+            vec![
+                (EntryKind::SessionStarted, "goal s1"),
+                (EntryKind::Commit, "commit of s1"),
+                (EntryKind::Decision, "Split src/app.rs"),
+                (EntryKind::Code, "src/app.rs"),
+                (EntryKind::PendingAdded, "a"),
+                (EntryKind::PendingAdded, "b"),
+                (EntryKind::SessionEnded, "goal s1"),
+                (EntryKind::SessionStarted, "goal s2"),
+                (EntryKind::Commit, "commit of s2"),
+                (EntryKind::PendingFinished, "a"),
+                (EntryKind::PendingAdded, "c"),
+                (EntryKind::SessionEnded, "goal s2"),
+            ]
+        );
+        let mut facts = FileFacts::default();
+        facts.last_change.insert("src/app.rs".into(), When::parse("2025-11-16T09:30:00Z").unwrap().at);
+        mark_stale(&mut t, &facts);
+        let stale: Vec<&str> = t.iter().filter(|e| e.is_stale()).map(|e| e.title.as_str()).collect();
+        assert_eq!(stale, vec!["Split src/app.rs", "src/app.rs"]);
+        let newest = build(&h, &idx, &[], Order::NewestFirst);
+        assert_eq!(newest[0].kind, EntryKind::SessionEnded);
+        assert_eq!(newest[0].session_id.as_deref(), Some("s2"));
+    }
+}

@@ -1,0 +1,571 @@
+//! A small binary encoding for the index: varints, strings, and the catalog's records.
+//! Decoding never panics: anything out of bounds or malformed is an error, and the index
+//! is then rebuilt from the files.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::{Map, Value};
+
+use crate::domain::catalog::{AsOfData, Data, HandoffData, Origin, SessionData};
+use crate::domain::items::{Decision, PendingItem, Priority};
+use crate::domain::session::{Commit, SessionCounts};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Corrupt;
+
+pub type DResult<T> = Result<T, Corrupt>;
+
+#[derive(Default)]
+pub struct Enc {
+    pub buf: Vec<u8>,
+}
+
+impl Enc {
+    pub fn u(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+    }
+
+    pub fn i(&mut self, v: i64) {
+        self.u(((v << 1) ^ (v >> 63)) as u64);
+    }
+
+    pub fn f(&mut self, v: f64) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+
+    pub fn s(&mut self, v: &str) {
+        self.u(v.len() as u64);
+        self.buf.extend_from_slice(v.as_bytes());
+    }
+
+    pub fn os(&mut self, v: Option<&str>) {
+        match v {
+            None => self.buf.push(0),
+            Some(s) => {
+                self.buf.push(1);
+                self.s(s);
+            }
+        }
+    }
+
+    pub fn strs(&mut self, v: &[String]) {
+        self.u(v.len() as u64);
+        for s in v {
+            self.s(s);
+        }
+    }
+
+    pub fn time(&mut self, t: Option<DateTime<Utc>>) {
+        match t {
+            None => self.buf.push(0),
+            Some(t) => {
+                self.buf.push(1);
+                self.i(t.timestamp());
+                self.u(u64::from(t.timestamp_subsec_nanos()));
+            }
+        }
+    }
+
+    pub fn date(&mut self, d: Option<NaiveDate>) {
+        match d {
+            None => self.buf.push(0),
+            Some(d) => {
+                self.buf.push(1);
+                self.i(i64::from(d.to_epoch_days()));
+            }
+        }
+    }
+
+    pub fn u32_le(&mut self, v: u32) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+
+    pub fn u64_le(&mut self, v: u64) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+
+    pub fn i64_le(&mut self, v: i64) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
+pub struct Dec<'a> {
+    pub buf: &'a [u8],
+    pub pos: usize,
+}
+
+impl<'a> Dec<'a> {
+    pub fn new(buf: &'a [u8]) -> Dec<'a> {
+        Dec { buf, pos: 0 }
+    }
+
+    pub fn u(&mut self) -> DResult<u64> {
+        let mut v = 0u64;
+        let mut shift = 0;
+        loop {
+            let b = *self.buf.get(self.pos).ok_or(Corrupt)?;
+            self.pos += 1;
+            if shift > 63 {
+                return Err(Corrupt);
+            }
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(v);
+            }
+            shift += 7;
+        }
+    }
+
+    pub fn len(&mut self) -> DResult<usize> {
+        let n = self.u()? as usize;
+        // A length can never exceed what is left: guards allocations on corrupt input.
+        if n > self.buf.len() - self.pos.min(self.buf.len()) {
+            return Err(Corrupt);
+        }
+        Ok(n)
+    }
+
+    pub fn i(&mut self) -> DResult<i64> {
+        let v = self.u()?;
+        Ok(((v >> 1) as i64) ^ -((v & 1) as i64))
+    }
+
+    pub fn bytes(&mut self, n: usize) -> DResult<&'a [u8]> {
+        let end = self.pos.checked_add(n).ok_or(Corrupt)?;
+        let out = self.buf.get(self.pos..end).ok_or(Corrupt)?;
+        self.pos = end;
+        Ok(out)
+    }
+
+    pub fn f(&mut self) -> DResult<f64> {
+        let b = self.bytes(8)?;
+        Ok(f64::from_le_bytes(b.try_into().map_err(|_| Corrupt)?))
+    }
+
+    pub fn b(&mut self) -> DResult<bool> {
+        Ok(self.bytes(1)?[0] != 0)
+    }
+
+    pub fn str(&mut self) -> DResult<&'a str> {
+        let n = self.len()?;
+        std::str::from_utf8(self.bytes(n)?).map_err(|_| Corrupt)
+    }
+
+    pub fn s(&mut self) -> DResult<String> {
+        self.str().map(str::to_string)
+    }
+
+    pub fn os(&mut self) -> DResult<Option<String>> {
+        Ok(if self.b()? { Some(self.s()?) } else { None })
+    }
+
+    pub fn skip_str(&mut self) -> DResult<()> {
+        let n = self.len()?;
+        self.bytes(n).map(|_| ())
+    }
+
+    pub fn strs(&mut self) -> DResult<Vec<String>> {
+        let n = self.len()?;
+        (0..n).map(|_| self.s()).collect()
+    }
+
+    pub fn time(&mut self) -> DResult<Option<DateTime<Utc>>> {
+        if !self.b()? {
+            return Ok(None);
+        }
+        let secs = self.i()?;
+        let nanos = u32::try_from(self.u()?).map_err(|_| Corrupt)?;
+        DateTime::from_timestamp(secs, nanos).ok_or(Corrupt).map(Some)
+    }
+
+    pub fn date(&mut self) -> DResult<Option<NaiveDate>> {
+        if !self.b()? {
+            return Ok(None);
+        }
+        let days = i32::try_from(self.i()?).map_err(|_| Corrupt)?;
+        NaiveDate::from_epoch_days(days).ok_or(Corrupt).map(Some)
+    }
+
+    pub fn u32_le(&mut self) -> DResult<u32> {
+        Ok(u32::from_le_bytes(self.bytes(4)?.try_into().map_err(|_| Corrupt)?))
+    }
+
+    pub fn u64_le(&mut self) -> DResult<u64> {
+        Ok(u64::from_le_bytes(self.bytes(8)?.try_into().map_err(|_| Corrupt)?))
+    }
+
+    pub fn i64_le(&mut self) -> DResult<i64> {
+        Ok(i64::from_le_bytes(self.bytes(8)?.try_into().map_err(|_| Corrupt)?))
+    }
+}
+
+/// A fast 64-bit content hash (not cryptographic): tells whether a file or a part of one
+/// changed since it was indexed.
+pub fn hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h: u64 = 0x243F_6A88_85A3_08D3 ^ (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        h = (h ^ w).wrapping_mul(K).rotate_left(29);
+    }
+    let mut tail = [0u8; 8];
+    let rest = chunks.remainder();
+    tail[..rest.len()].copy_from_slice(rest);
+    h = (h ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h ^= h >> 32;
+    h.wrapping_mul(K) ^ (h >> 29)
+}
+
+// ---------------------------------------------------------------------------------------
+// Records' data.
+
+fn enc_extra(e: &mut Enc, extra: &Map<String, Value>) {
+    e.u(extra.len() as u64);
+    for (k, v) in extra {
+        e.s(k);
+        match v {
+            Value::String(s) => {
+                e.buf.push(0);
+                e.s(s);
+            }
+            other => {
+                e.buf.push(1);
+                e.s(&other.to_string());
+            }
+        }
+    }
+}
+
+fn dec_extra(d: &mut Dec<'_>) -> DResult<Map<String, Value>> {
+    let n = d.len()?;
+    let mut map = Map::new();
+    for _ in 0..n {
+        let k = d.s()?;
+        let v = match d.bytes(1)?[0] {
+            0 => Value::String(d.s()?),
+            _ => serde_json::from_str(d.str()?).map_err(|_| Corrupt)?,
+        };
+        map.insert(k, v);
+    }
+    Ok(map)
+}
+
+fn enc_pending(e: &mut Enc, p: &PendingItem) {
+    e.s(&p.task);
+    e.buf.push(p.priority as u8);
+    e.os(p.priority_raw.as_deref());
+    e.os(p.status.as_deref());
+    enc_extra(e, &p.extra);
+}
+
+fn dec_pending(d: &mut Dec<'_>) -> DResult<PendingItem> {
+    let task = d.s()?;
+    let priority = match d.bytes(1)?[0] {
+        0 => Priority::High,
+        2 => Priority::Low,
+        _ => Priority::Medium,
+    };
+    let mut p = PendingItem::new(task, priority);
+    p.priority_raw = d.os()?;
+    p.status = d.os()?;
+    p.extra = dec_extra(d)?;
+    Ok(p)
+}
+
+fn enc_pendings(e: &mut Enc, list: &[PendingItem]) {
+    e.u(list.len() as u64);
+    for p in list {
+        enc_pending(e, p);
+    }
+}
+
+fn dec_pendings(d: &mut Dec<'_>) -> DResult<Vec<PendingItem>> {
+    let n = d.len()?;
+    (0..n).map(|_| dec_pending(d)).collect()
+}
+
+fn enc_counts(e: &mut Enc, c: &SessionCounts) {
+    for v in [c.decisions, c.achievements, c.insights, c.blockers, c.next_steps, c.code] {
+        e.u(v as u64);
+    }
+}
+
+fn dec_counts(d: &mut Dec<'_>) -> DResult<SessionCounts> {
+    Ok(SessionCounts {
+        decisions: d.u()? as usize,
+        achievements: d.u()? as usize,
+        insights: d.u()? as usize,
+        blockers: d.u()? as usize,
+        next_steps: d.u()? as usize,
+        code: d.u()? as usize,
+    })
+}
+
+/// How much of a record's data to decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// What listings need (a session's dates, counts and handoff; a handoff's dates and
+    /// summary); lists are left empty.
+    Head,
+    Full,
+}
+
+/// Data is written as a head and a length-prefixed tail, so listings can skip the tail.
+pub fn enc_data(e: &mut Enc, data: &Data) {
+    let mut tail = Enc::default();
+    match data {
+        Data::None => e.buf.push(0),
+        Data::Session(s) => {
+            e.buf.push(1);
+            e.buf.push(s.origin.to_u8());
+            e.time(s.started);
+            e.time(s.ended);
+            match s.duration_hours {
+                None => e.buf.push(0),
+                Some(h) => {
+                    e.buf.push(1);
+                    e.f(h);
+                }
+            }
+            enc_counts(e, &s.counts);
+            e.os(s.handoff_file.as_deref());
+            match &s.as_of {
+                None => tail.buf.push(0),
+                Some(a) => {
+                    tail.buf.push(1);
+                    tail.u(a.sessions);
+                    tail.f(a.hours);
+                    enc_pendings(&mut tail, &a.pending);
+                }
+            }
+            enc_pendings(&mut tail, &s.next_steps);
+            tail.strs(&s.finished);
+            tail.u(s.commits.len() as u64);
+            for c in &s.commits {
+                tail.s(&c.hash);
+                tail.s(&c.author);
+                tail.s(&c.date);
+                tail.s(&c.subject);
+            }
+            tail.strs(&s.files_modified);
+        }
+        Data::Handoff(h) => {
+            e.buf.push(2);
+            e.s(&h.file);
+            e.date(h.name_date);
+            e.time(h.modified);
+            e.os(h.summary.as_deref());
+            enc_counts(e, &h.counts);
+            tail.strs(&h.pending);
+            tail.strs(&h.decisions);
+        }
+        Data::Decision(dec) => {
+            e.buf.push(3);
+            e.os(dec.reasoning.as_deref());
+            e.os(dec.impact.as_deref());
+            e.os(dec.status.as_deref());
+            e.os(dec.date.as_deref());
+            e.os(dec.id.as_deref());
+            enc_extra(e, &dec.extra);
+        }
+        Data::Blocker { solution, lesson } => {
+            e.buf.push(4);
+            e.os(solution.as_deref());
+            e.os(lesson.as_deref());
+        }
+        Data::Code { path, note } => {
+            e.buf.push(5);
+            e.s(path);
+            e.os(note.as_deref());
+        }
+    }
+    e.s_bytes(&tail.buf);
+}
+
+impl Enc {
+    fn s_bytes(&mut self, v: &[u8]) {
+        self.u(v.len() as u64);
+        self.buf.extend_from_slice(v);
+    }
+}
+
+/// Decodes what [`enc_data`] wrote; `title` and `session` complete decisions.
+pub fn dec_data(
+    d: &mut Dec<'_>,
+    detail: Detail,
+    title: &str,
+    session: Option<&str>,
+) -> DResult<Data> {
+    let tag = d.bytes(1)?[0];
+    let data = match tag {
+        0 => Data::None,
+        1 => {
+            let origin = Origin::from_u8(d.bytes(1)?[0]);
+            let started = d.time()?;
+            let ended = d.time()?;
+            let duration_hours = if d.b()? { Some(d.f()?) } else { None };
+            let counts = dec_counts(d)?;
+            let handoff_file = d.os()?;
+            let mut s = SessionData {
+                origin,
+                started,
+                ended,
+                duration_hours,
+                counts,
+                handoff_file,
+                ..SessionData::default()
+            };
+            let n = d.len()?;
+            let tail = d.bytes(n)?;
+            if detail == Detail::Full {
+                let mut t = Dec::new(tail);
+                if t.b()? {
+                    s.as_of = Some(AsOfData {
+                        sessions: t.u()?,
+                        hours: t.f()?,
+                        pending: dec_pendings(&mut t)?,
+                    });
+                }
+                s.next_steps = dec_pendings(&mut t)?;
+                s.finished = t.strs()?;
+                let n = t.len()?;
+                for _ in 0..n {
+                    s.commits.push(Commit {
+                        hash: t.s()?,
+                        author: t.s()?,
+                        date: t.s()?,
+                        subject: t.s()?,
+                    });
+                }
+                s.files_modified = t.strs()?;
+            }
+            return Ok(Data::Session(Box::new(s)));
+        }
+        2 => {
+            let mut h = HandoffData {
+                file: d.s()?,
+                name_date: d.date()?,
+                modified: d.time()?,
+                summary: d.os()?,
+                counts: dec_counts(d)?,
+                ..HandoffData::default()
+            };
+            let n = d.len()?;
+            let tail = d.bytes(n)?;
+            if detail == Detail::Full {
+                let mut t = Dec::new(tail);
+                h.pending = t.strs()?;
+                h.decisions = t.strs()?;
+            }
+            return Ok(Data::Handoff(Box::new(h)));
+        }
+        3 => {
+            let mut dec = Decision::new(title);
+            dec.reasoning = d.os()?;
+            dec.impact = d.os()?;
+            dec.status = d.os()?;
+            dec.date = d.os()?;
+            dec.id = d.os()?;
+            dec.extra = dec_extra(d)?;
+            dec.session_id = session.map(str::to_string);
+            Data::Decision(Box::new(dec))
+        }
+        4 => Data::Blocker {
+            solution: d.os()?,
+            lesson: d.os()?,
+        },
+        5 => Data::Code {
+            path: d.s()?,
+            note: d.os()?,
+        },
+        _ => return Err(Corrupt),
+    };
+    let n = d.len()?;
+    d.bytes(n)?;
+    Ok(data)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::catalog::from_archive;
+    use crate::domain::archive::{ArchivedSession, AsOf};
+    use crate::domain::session::SessionRecord;
+
+    #[test]
+    fn varints_and_strings_round_trip() {
+        let mut e = Enc::default();
+        for v in [0u64, 1, 127, 128, 300, u64::MAX] {
+            e.u(v);
+        }
+        for v in [0i64, -1, 1, i64::MIN, i64::MAX] {
+            e.i(v);
+        }
+        e.s("héllo");
+        e.os(None);
+        let mut d = Dec::new(&e.buf);
+        for v in [0u64, 1, 127, 128, 300, u64::MAX] {
+            assert_eq!(d.u().unwrap(), v);
+        }
+        for v in [0i64, -1, 1, i64::MIN, i64::MAX] {
+            assert_eq!(d.i().unwrap(), v);
+        }
+        assert_eq!(d.s().unwrap(), "héllo");
+        assert_eq!(d.os().unwrap(), None);
+        assert!(d.u().is_err());
+        // A huge length on a short buffer is an error, not an allocation.
+        let mut e = Enc::default();
+        e.u(u64::MAX / 2);
+        assert!(Dec::new(&e.buf).strs().is_err());
+    }
+
+    #[test]
+    fn session_data_round_trips() {
+        let a = ArchivedSession {
+            record: SessionRecord {
+                session_id: "s1".into(),
+                started_at: Some("2025-11-15T09:00:00Z".into()),
+                ended_at: Some("2025-11-15T10:00:00Z".into()),
+                duration_hours: Some(1.0),
+                next_steps: vec![PendingItem::new("next", Priority::High)],
+                completed: vec!["old".into()],
+                ..Default::default()
+            },
+            handoff_file: Some("2025-11-15_session_1.md".into()),
+            as_of: Some(AsOf {
+                total_sessions: 3,
+                total_hours: 4.5,
+                pending_work: vec![serde_json::json!({"priority": "low", "task": "t", "added_by": "s0", "n": 1})],
+            }),
+        };
+        let records = from_archive("SESSION_LOGS/s1.json", &a);
+        let mut e = Enc::default();
+        enc_data(&mut e, &records[0].data);
+        let full = dec_data(&mut Dec::new(&e.buf), Detail::Full, "", None).unwrap();
+        let (Data::Session(got), Data::Session(want)) = (&full, &records[0].data) else {
+            panic!()
+        };
+        assert_eq!(got.as_of.as_ref().unwrap().pending[0].to_value(), want.as_of.as_ref().unwrap().pending[0].to_value());
+        assert_eq!(got.next_steps[0].task, "next");
+        assert_eq!(got.finished, want.finished);
+        assert_eq!(got.ended, want.ended);
+        let head = dec_data(&mut Dec::new(&e.buf), Detail::Head, "", None).unwrap();
+        let Data::Session(head) = head else { panic!() };
+        assert!(head.as_of.is_none());
+        assert_eq!(head.handoff_file, want.handoff_file);
+    }
+
+    #[test]
+    fn hash_sees_every_byte() {
+        let a = hash(b"hello world, this is a test");
+        let b = hash(b"hello world, this is a tesu");
+        let c = hash(b"hello world, this is a test ");
+        assert_ne!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(a, hash(b"hello world, this is a test"));
+    }
+}

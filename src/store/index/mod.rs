@@ -1,0 +1,1003 @@
+//! The index: every record of the directory's archives, handoffs, logs and knowledge base
+//! (see `domain::catalog`), with a full-text index over them, kept in `.baton/index/` so a
+//! history of 10,000 sessions is not re-read for each `history`, `show` or `search`.
+//!
+//! **Never stale.** Every use starts with [`Catalog::open`], which lists the covered files
+//! and compares each one's size and modification time with what the manifest recorded.
+//! Anything new or different is read again (and hashed: a touched but unchanged file is not
+//! re-indexed); files that are gone drop out. A file modified within two seconds of being
+//! indexed is "racy" (a coarse clock could hide a second edit) and is re-hashed until it is
+//! not. Append-only logs are indexed in parts of about 1 MB, each with a hash, so an append
+//! re-reads only the new lines, and an edit in the middle re-reads from that part on. The
+//! knowledge base contributes only the `core_decisions` the decision log lacks.
+//!
+//! **Incremental.** New records go into a new immutable segment; the manifest says which
+//! units (files, or parts of logs) of which segments are live. More than
+//! [`MAX_SEGMENTS`] segments, or a segment mostly dead, are merged. A missing, corrupt or
+//! older-version index is rebuilt from the files, transparently.
+//!
+//! Writes are atomic (temp, fsync, rename) under `.baton/index/lock`, never the directory's
+//! own lock: indexing never holds up `end` or `log`. When the sessions directory cannot be
+//! written, the index lives in the system's temp directory instead.
+
+mod codec;
+mod segment;
+pub mod sources;
+
+use std::collections::{HashMap, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use crate::domain::catalog::{Kind, Record};
+use crate::domain::search::{
+    self, Query, Scored, SearchResults, dedupe_key, match_text, session_key, word_count,
+};
+
+use super::fsio::{self, FsError, atomic_write, io_err};
+use codec::{Corrupt, Dec, Enc, hash};
+pub use codec::Detail;
+use segment::{Segment, UnitInput};
+pub use segment::Stat;
+use sources::{Found, SourceKind, Stamp};
+
+const MAGIC: &[u8; 8] = b"BATONMF1";
+const MANIFEST: &str = "manifest";
+/// More segments than this are merged into one (the largest is kept unless mostly dead).
+pub const MAX_SEGMENTS: usize = 8;
+/// A file modified this close to when it was read is re-checked by content next time.
+const RACY_NS: i128 = 2_000_000_000;
+
+#[derive(Debug, Clone, PartialEq)]
+struct UnitRef {
+    seg: u64,
+    unit: u32,
+    start: u64,
+    end: u64,
+    hash: u64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct FileState {
+    path: String,
+    kind: SourceKind,
+    size: u64,
+    mtime: Stamp,
+    /// When its content was last read.
+    verified: Stamp,
+    /// The knowledge base depends on the decision log (size, modification time).
+    dep: Option<(u64, Stamp)>,
+    units: Vec<UnitRef>,
+}
+
+fn ns(s: Stamp) -> i128 {
+    i128::from(s.0) * 1_000_000_000 + i128::from(s.1)
+}
+
+impl FileState {
+    fn racy(&self) -> bool {
+        ns(self.mtime) + RACY_NS >= ns(self.verified)
+    }
+
+    fn same_stat(&self, f: &Found) -> bool {
+        self.kind == f.kind && self.size == f.size && self.mtime == f.mtime && !self.racy()
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Manifest {
+    next_gen: u64,
+    segments: Vec<u64>,
+    files: Vec<FileState>,
+}
+
+fn enc_stamp(e: &mut Enc, s: Stamp) {
+    e.i(s.0);
+    e.u(u64::from(s.1));
+}
+
+fn dec_stamp(d: &mut Dec<'_>) -> Result<Stamp, Corrupt> {
+    Ok((d.i()?, u32::try_from(d.u()?).map_err(|_| Corrupt)?))
+}
+
+impl Manifest {
+    fn encode(&self) -> Vec<u8> {
+        let mut e = Enc::default();
+        e.buf.extend_from_slice(MAGIC);
+        e.u(self.next_gen);
+        e.u(self.segments.len() as u64);
+        for g in &self.segments {
+            e.u(*g);
+        }
+        e.u(self.files.len() as u64);
+        for f in &self.files {
+            e.s(&f.path);
+            e.buf.push(f.kind.to_u8());
+            e.u(f.size);
+            enc_stamp(&mut e, f.mtime);
+            enc_stamp(&mut e, f.verified);
+            match f.dep {
+                None => e.buf.push(0),
+                Some((size, mtime)) => {
+                    e.buf.push(1);
+                    e.u(size);
+                    enc_stamp(&mut e, mtime);
+                }
+            }
+            e.u(f.units.len() as u64);
+            for u in &f.units {
+                e.u(u.seg);
+                e.u(u64::from(u.unit));
+                e.u(u.start);
+                e.u(u.end);
+                e.u64_le(u.hash);
+            }
+        }
+        e.buf
+    }
+
+    fn decode(bytes: &[u8]) -> Result<Manifest, Corrupt> {
+        let mut d = Dec::new(bytes);
+        if d.bytes(8)? != MAGIC {
+            return Err(Corrupt);
+        }
+        let next_gen = d.u()?;
+        let n = d.len()?;
+        let segments = (0..n).map(|_| d.u()).collect::<Result<Vec<u64>, Corrupt>>()?;
+        let n = d.len()?;
+        let mut files = Vec::with_capacity(n);
+        for _ in 0..n {
+            let path = d.s()?;
+            let kind = SourceKind::from_u8(d.bytes(1)?[0]).ok_or(Corrupt)?;
+            let size = d.u()?;
+            let mtime = dec_stamp(&mut d)?;
+            let verified = dec_stamp(&mut d)?;
+            let dep = if d.b()? {
+                Some((d.u()?, dec_stamp(&mut d)?))
+            } else {
+                None
+            };
+            let k = d.len()?;
+            let mut units = Vec::with_capacity(k);
+            for _ in 0..k {
+                units.push(UnitRef {
+                    seg: d.u()?,
+                    unit: u32::try_from(d.u()?).map_err(|_| Corrupt)?,
+                    start: d.u()?,
+                    end: d.u()?,
+                    hash: d.u64_le()?,
+                });
+            }
+            files.push(FileState {
+                path,
+                kind,
+                size,
+                mtime,
+                verified,
+                dep,
+                units,
+            });
+        }
+        if d.pos != bytes.len() {
+            return Err(Corrupt);
+        }
+        Ok(Manifest {
+            next_gen,
+            segments,
+            files,
+        })
+    }
+}
+
+/// What the last [`Catalog::open`] had to do (for tests and measurements).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Refresh {
+    /// Files the index covers.
+    pub files: usize,
+    /// Files (or parts of logs) read again because they were new or changed.
+    pub reread: usize,
+    /// Records added to a new segment.
+    pub records_added: usize,
+    /// Built from nothing (no index yet, a corrupt one, or another version).
+    pub rebuilt: bool,
+    /// Segments were merged.
+    pub merged: bool,
+    /// Segments after the refresh.
+    pub segments: usize,
+}
+
+/// An open, current index.
+#[derive(Debug)]
+pub struct Catalog {
+    segments: Vec<(u64, Segment)>,
+    /// Per segment, per unit: still current.
+    live: Vec<Vec<bool>>,
+    pub refresh: Refresh,
+}
+
+/// An error of the index: the disk, or an index that turned out unreadable mid-use (the
+/// caller resets it and tries once more).
+#[derive(Debug)]
+pub enum IndexError {
+    Fs(FsError),
+    Corrupt,
+}
+
+impl From<FsError> for IndexError {
+    fn from(e: FsError) -> Self {
+        IndexError::Fs(e)
+    }
+}
+
+impl From<Corrupt> for IndexError {
+    fn from(_: Corrupt) -> Self {
+        IndexError::Corrupt
+    }
+}
+
+fn seg_name(gen_: u64) -> String {
+    format!("seg-{gen_:08}.bin")
+}
+
+/// One extraction to do: a whole file or a part of a log.
+struct Job {
+    path: String,
+    kind: SourceKind,
+    bytes: Arc<Vec<u8>>,
+    start: usize,
+    end: usize,
+    first_line: u32,
+    mtime: Stamp,
+}
+
+fn run_job(j: &Job) -> Vec<Record> {
+    let part = &j.bytes[j.start..j.end];
+    match j.kind {
+        SourceKind::Archive => sources::archive_records(&j.path, part),
+        SourceKind::Handoff => vec![sources::handoff_record(&j.path, part, j.mtime)],
+        SourceKind::Knowledge => Vec::new(),
+        kind => sources::log_records(kind, &j.path, part, j.first_line),
+    }
+}
+
+/// Extracts on every core: an index of 10,000 sessions reads 20,000 files.
+fn run_jobs(jobs: &[Job]) -> Vec<Vec<Record>> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    if threads <= 1 || jobs.len() < 64 {
+        return jobs.iter().map(run_job).collect();
+    }
+    let per = jobs.len().div_ceil(threads);
+    std::thread::scope(|s| {
+        let handles: Vec<_> = jobs
+            .chunks(per)
+            .map(|part| s.spawn(move || part.iter().map(run_job).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+fn read_file(f: &Found) -> Result<Option<Vec<u8>>, FsError> {
+    if f.size > fsio::MAX_READ_BYTES {
+        return Ok(None);
+    }
+    match fs::read(&f.abs) {
+        Ok(b) => Ok(Some(b)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(FsError::Io {
+            path: f.abs.clone(),
+            source: e,
+        }),
+    }
+}
+
+/// Whether a kept log part is still what was indexed: same bytes, and it still ends at a
+/// line end (or at the end of the file: a torn last line that grew must be read again).
+fn part_intact(bytes: &[u8], u: &UnitRef) -> bool {
+    let (s, e) = (u.start as usize, u.end as usize);
+    e <= bytes.len()
+        && s <= e
+        && hash(&bytes[s..e]) == u.hash
+        && (e == bytes.len() || e > s && bytes[e - 1] == b'\n')
+}
+
+impl Catalog {
+    /// Opens the index of the sessions directory `root`, bringing it up to date first.
+    pub fn open(root: &Path) -> Result<Catalog, IndexError> {
+        if !root.is_dir() {
+            return Ok(Catalog {
+                segments: Vec::new(),
+                live: Vec::new(),
+                refresh: Refresh::default(),
+            });
+        }
+        let (own, fallback) = sources::index_dirs(root);
+        let dir = if prepare(&own).is_ok() {
+            own
+        } else {
+            prepare(&fallback).map_err(IndexError::Fs)?;
+            fallback
+        };
+        let _lock = fsio::lock(&dir.join("lock"), fsio::lock_timeout())?;
+        match Self::refresh(root, &dir) {
+            Err(IndexError::Corrupt) => {
+                reset(&dir);
+                Self::refresh(root, &dir)
+            }
+            other => other,
+        }
+    }
+
+    fn refresh(root: &Path, dir: &Path) -> Result<Catalog, IndexError> {
+        let mut report = Refresh::default();
+        let mut manifest = match fs::read(dir.join(MANIFEST)) {
+            Ok(bytes) => Manifest::decode(&bytes).unwrap_or_default(),
+            Err(_) => Manifest::default(),
+        };
+        let mut segments: Vec<(u64, Segment)> = Vec::new();
+        for &g in &manifest.segments {
+            match Segment::open(&dir.join(seg_name(g))) {
+                Ok(s) => segments.push((g, s)),
+                Err(_) => {
+                    manifest = Manifest::default();
+                    segments.clear();
+                    break;
+                }
+            }
+        }
+        if manifest.segments.is_empty() && manifest.files.is_empty() {
+            report.rebuilt = true;
+        }
+
+        let found = sources::scan(root);
+        report.files = found.len();
+        let now = sources::stamp(SystemTime::now());
+        let mut old: HashMap<String, FileState> = manifest
+            .files
+            .drain(..)
+            .map(|f| (f.path.clone(), f))
+            .collect();
+        let mut states: Vec<FileState> = Vec::with_capacity(found.len());
+        let mut jobs: Vec<Job> = Vec::new();
+        // (index into states, position of the unit among its file's units) per job.
+        let mut job_slots: Vec<(usize, usize)> = Vec::new();
+        let mut changed = false;
+        let mut kb: Option<&Found> = None;
+
+        for f in &found {
+            if f.kind == SourceKind::Knowledge {
+                kb = Some(f);
+                continue;
+            }
+            let prev = old.remove(&f.path);
+            if let Some(p) = &prev
+                && p.same_stat(f)
+            {
+                states.push(p.clone());
+                continue;
+            }
+            changed = true;
+            let Some(bytes) = read_file(f)? else { continue };
+            let bytes = Arc::new(bytes);
+            let mut state = FileState {
+                path: f.path.clone(),
+                kind: f.kind,
+                size: bytes.len() as u64,
+                mtime: f.mtime,
+                verified: now,
+                dep: None,
+                units: Vec::new(),
+            };
+            let whole = !f.kind.is_log() || sources::is_array(&bytes);
+            let kept: Vec<UnitRef> = match &prev {
+                Some(p) if p.kind == f.kind && whole => p
+                    .units
+                    .iter()
+                    .filter(|u| u.start == 0 && u.end == bytes.len() as u64 && part_intact(&bytes, u))
+                    .take(1)
+                    .cloned()
+                    .collect(),
+                Some(p) if p.kind == f.kind => {
+                    let mut units = p.units.clone();
+                    units.sort_by_key(|u| u.start);
+                    let mut keep = Vec::new();
+                    let mut at = 0u64;
+                    for u in units {
+                        if u.start != at || !part_intact(&bytes, &u) {
+                            break;
+                        }
+                        at = u.end;
+                        keep.push(u);
+                    }
+                    keep
+                }
+                _ => Vec::new(),
+            };
+            let from = kept.last().map_or(0, |u| u.end as usize);
+            state.units = kept;
+            let slot = states.len();
+            let parts = if whole {
+                if state.units.is_empty() {
+                    vec![(0, bytes.len())]
+                } else {
+                    Vec::new()
+                }
+            } else {
+                sources::chunks(&bytes, from)
+            };
+            for (start, end) in parts {
+                let first_line = 1 + memchr::memchr_iter(b'\n', &bytes[..start]).count() as u32;
+                job_slots.push((slot, state.units.len()));
+                state.units.push(UnitRef {
+                    seg: u64::MAX,
+                    unit: 0,
+                    start: start as u64,
+                    end: end as u64,
+                    hash: hash(&bytes[start..end]),
+                });
+                jobs.push(Job {
+                    path: f.path.clone(),
+                    kind: f.kind,
+                    bytes: bytes.clone(),
+                    start,
+                    end,
+                    first_line,
+                    mtime: f.mtime,
+                });
+            }
+            states.push(state);
+        }
+
+        report.reread = jobs.len();
+        let mut new_units: Vec<UnitInput> = run_jobs(&jobs)
+            .into_iter()
+            .zip(&jobs)
+            .map(|(records, j)| UnitInput {
+                file: j.path.clone(),
+                records,
+            })
+            .collect();
+
+        // The knowledge base: its decisions that the log does not hold.
+        let log_dep = found
+            .iter()
+            .find(|f| f.kind == SourceKind::DecisionLog)
+            .map(|f| (f.size, f.mtime));
+        let prev_kb = old.remove(crate::store::layout::KNOWLEDGE);
+        if let Some(f) = kb {
+            let keep = prev_kb
+                .as_ref()
+                .is_some_and(|p| p.same_stat(f) && p.dep == log_dep);
+            if keep {
+                states.extend(prev_kb);
+            } else if let Some(bytes) = read_file(f)? {
+                changed = true;
+                let h = hash(&bytes);
+                let unchanged = prev_kb.as_ref().is_some_and(|p| {
+                    p.dep == log_dep && p.units.len() == 1 && p.units[0].hash == h
+                });
+                let mut state = FileState {
+                    path: f.path.clone(),
+                    kind: f.kind,
+                    size: bytes.len() as u64,
+                    mtime: f.mtime,
+                    verified: now,
+                    dep: log_dep,
+                    units: Vec::new(),
+                };
+                if unchanged {
+                    state.units = prev_kb.map(|p| p.units).unwrap_or_default();
+                } else {
+                    let in_log = log_keys(&segments, &states, &new_units, &job_slots);
+                    let records = sources::knowledge_records(&f.path, &bytes, &in_log);
+                    job_slots.push((states.len(), 0));
+                    state.units.push(UnitRef {
+                        seg: u64::MAX,
+                        unit: 0,
+                        start: 0,
+                        end: bytes.len() as u64,
+                        hash: h,
+                    });
+                    new_units.push(UnitInput {
+                        file: f.path.clone(),
+                        records,
+                    });
+                    report.reread += 1;
+                }
+                states.push(state);
+            }
+        }
+        if !old.is_empty() {
+            changed = true; // files that are gone
+        }
+
+        if changed {
+            if !new_units.is_empty() {
+                let g = manifest.next_gen;
+                manifest.next_gen += 1;
+                report.records_added = new_units.iter().map(|u| u.records.len()).sum();
+                let bytes = segment::build(&new_units);
+                atomic_write(&dir.join(seg_name(g)), &bytes)?;
+                for (k, &(slot, pos)) in job_slots.iter().enumerate() {
+                    let u = &mut states[slot].units[pos];
+                    u.seg = g;
+                    u.unit = k as u32;
+                }
+                segments.push((g, Segment::open(&dir.join(seg_name(g)))?));
+            }
+            manifest.files = states;
+            let live = live_units(&segments, &manifest.files);
+            // Drop segments nothing refers to any more.
+            let mut kept = Vec::new();
+            for ((g, s), l) in segments.into_iter().zip(&live) {
+                if l.iter().any(|x| *x) {
+                    kept.push((g, s));
+                }
+            }
+            segments = kept;
+            if needs_merge(&segments, &live_units(&segments, &manifest.files)) {
+                segments = merge(dir, segments, &mut manifest)?;
+                report.merged = true;
+            }
+            manifest.segments = segments.iter().map(|(g, _)| *g).collect();
+            atomic_write(&dir.join(MANIFEST), &manifest.encode())?;
+            remove_unused(dir, &manifest.segments);
+        } else {
+            manifest.files = states;
+        }
+        let live = live_units(&segments, &manifest.files);
+        report.segments = segments.len();
+        Ok(Catalog {
+            segments,
+            live,
+            refresh: report,
+        })
+    }
+
+    fn is_live(&self, seg: usize, stat: &Stat) -> bool {
+        self.live
+            .get(seg)
+            .and_then(|l| l.get(stat.unit as usize))
+            .copied()
+            .unwrap_or(false)
+    }
+
+    /// Every current record whose stat `keep` accepts, in index order.
+    pub fn records(
+        &self,
+        keep: impl Fn(&Stat) -> bool,
+        detail: Detail,
+        with_body: bool,
+    ) -> Result<Vec<Record>, IndexError> {
+        let mut out = Vec::new();
+        for (i, (_, seg)) in self.segments.iter().enumerate() {
+            let live = &self.live[i];
+            let list = seg.records(
+                |s| live.get(s.unit as usize).copied().unwrap_or(false) && keep(s),
+                detail,
+                with_body,
+            )?;
+            out.extend(list.into_iter().map(|(_, r)| r));
+        }
+        Ok(out)
+    }
+
+    /// How many current records of each kind.
+    pub fn counts(&self) -> HashMap<Kind, usize> {
+        let mut out = HashMap::new();
+        for (i, (_, seg)) in self.segments.iter().enumerate() {
+            for s in &seg.stats {
+                if self.is_live(i, s) {
+                    *out.entry(s.kind).or_insert(0) += 1;
+                }
+            }
+        }
+        out
+    }
+
+    /// Searches the index, plus `extra` records (running sessions) that are not in it.
+    pub fn search(
+        &mut self,
+        query: &Query,
+        limit: usize,
+        extra: &[Record],
+    ) -> Result<SearchResults, IndexError> {
+        #[derive(Clone, Copy, PartialEq)]
+        enum Loc {
+            Seg(usize, u32),
+            Extra(usize),
+        }
+        let nterms = query.terms.len();
+        // Corpus statistics over every current searched record.
+        let mut docs = 0f64;
+        let mut total_len = 0f64;
+        for (i, (_, seg)) in self.segments.iter().enumerate() {
+            for s in &seg.stats {
+                if Kind::SEARCHED.contains(&s.kind) && self.is_live(i, s) {
+                    docs += 1.0;
+                    total_len += f64::from(s.len);
+                }
+            }
+        }
+        let extra_len: Vec<u32> = extra.iter().map(|r| word_count(&r.title, &r.body)).collect();
+        for (r, len) in extra.iter().zip(&extra_len) {
+            if Kind::SEARCHED.contains(&r.kind) {
+                docs += 1.0;
+                total_len += f64::from(*len);
+            }
+        }
+        let avg = if docs > 0.0 { total_len / docs } else { 1.0 };
+        let needs_text = query.terms.iter().any(|t| !t.is_simple());
+
+        let mut df = vec![0f64; nterms];
+        // Candidates: location, per-term frequencies, length.
+        let mut cands: Vec<(Loc, Vec<u32>, u32)> = Vec::new();
+        for si in 0..self.segments.len() {
+            let n = self.segments[si].1.records as usize;
+            let mut per_term: Vec<Vec<u32>> = Vec::with_capacity(nterms);
+            for term in &query.terms {
+                let seg = &mut self.segments[si].1;
+                let mut tf = vec![0u32; n];
+                if term.is_simple() {
+                    seg.accumulate(&term.tokens[0], &mut tf)?;
+                } else if term.tokens.is_empty() {
+                    tf.iter_mut().for_each(|x| *x = 1); // only the text can tell
+                } else {
+                    // Every word of the term must be there; the text decides the rest.
+                    let mut all = vec![u32::MAX; n];
+                    for tok in &term.tokens {
+                        let mut one = vec![0u32; n];
+                        seg.accumulate(tok, &mut one)?;
+                        for (a, o) in all.iter_mut().zip(&one) {
+                            *a = (*a).min(*o);
+                        }
+                    }
+                    tf = all;
+                }
+                per_term.push(tf);
+            }
+            let seg = &self.segments[si].1;
+            for (t, tf) in per_term.iter().enumerate() {
+                df[t] += seg
+                    .stats
+                    .iter()
+                    .zip(tf)
+                    .filter(|(s, f)| **f > 0 && Kind::SEARCHED.contains(&s.kind) && self.is_live(si, s))
+                    .count() as f64;
+            }
+            for (d, s) in seg.stats.iter().enumerate() {
+                if !query.accepts(s.kind, s.when) || !self.is_live(si, s) {
+                    continue;
+                }
+                if per_term.iter().all(|tf| tf[d] > 0) {
+                    cands.push((
+                        Loc::Seg(si, d as u32),
+                        per_term.iter().map(|tf| tf[d]).collect(),
+                        s.len,
+                    ));
+                }
+            }
+        }
+
+        // Check the words the index cannot answer alone against the text.
+        let mut matched: HashMap<(usize, u32), search::Matched> = HashMap::new();
+        if needs_text && !query.terms.is_empty() {
+            let mut by_seg: HashMap<usize, HashSet<u32>> = HashMap::new();
+            for (loc, _, _) in &cands {
+                if let Loc::Seg(si, d) = loc {
+                    by_seg.entry(*si).or_default().insert(*d);
+                }
+            }
+            for (si, wanted) in by_seg {
+                let seg = &self.segments[si].1;
+                let recs: Vec<(u32, Record)> = if wanted.len() > 256 {
+                    seg.records(|_| true, Detail::Head, true)?
+                        .into_iter()
+                        .filter(|(d, _)| wanted.contains(d))
+                        .collect()
+                } else {
+                    let mut v = Vec::with_capacity(wanted.len());
+                    for &d in &wanted {
+                        v.push((d, seg.record(d)?));
+                    }
+                    v
+                };
+                for (d, r) in recs {
+                    if let Some(m) = match_text(query, &r.title, &r.body) {
+                        matched.insert((si, d), m);
+                    }
+                }
+            }
+            cands.retain_mut(|(loc, tf, _)| match loc {
+                Loc::Seg(si, d) => match matched.get(&(*si, *d)) {
+                    Some(m) => {
+                        for (t, term) in query.terms.iter().enumerate() {
+                            if !term.is_simple() {
+                                tf[t] = m.tf[t];
+                            }
+                        }
+                        true
+                    }
+                    None => false,
+                },
+                Loc::Extra(_) => true,
+            });
+        }
+        for (i, r) in extra.iter().enumerate() {
+            if !query.accepts(r.kind, r.when) {
+                continue;
+            }
+            if query.terms.is_empty() {
+                cands.push((Loc::Extra(i), Vec::new(), extra_len[i]));
+            } else if let Some(m) = match_text(query, &r.title, &r.body) {
+                for (t, term) in query.terms.iter().enumerate() {
+                    if m.tf[t] > 0 && term.is_simple() {
+                        df[t] += 1.0;
+                    }
+                }
+                cands.push((Loc::Extra(i), m.tf.clone(), m.len));
+            }
+        }
+
+        let mut scored: Vec<Scored<Loc>> = cands
+            .into_iter()
+            .map(|(loc, tf, len)| {
+                let (kind, when, key, session) = match loc {
+                    Loc::Seg(si, d) => {
+                        let s = &self.segments[si].1.stats[d as usize];
+                        (s.kind, s.when, s.key, s.session)
+                    }
+                    Loc::Extra(i) => {
+                        let r = &extra[i];
+                        (
+                            r.kind,
+                            r.when,
+                            dedupe_key(r.kind, &r.title),
+                            session_key(r.session_id.as_deref()),
+                        )
+                    }
+                };
+                Scored {
+                    item: loc,
+                    kind,
+                    score: search::score(query, &tf, f64::from(len), docs, &df, avg),
+                    when,
+                    key,
+                    session,
+                }
+            })
+            .collect();
+        search::rank(&mut scored);
+        let scored = search::dedupe(scored);
+        let mut results = SearchResults {
+            total: scored.len(),
+            per_kind: search::per_kind(&scored),
+            hits: Vec::new(),
+        };
+        for s in scored.into_iter().take(limit) {
+            let record = match s.item {
+                Loc::Seg(si, d) => self.segments[si].1.record(d)?,
+                Loc::Extra(i) => extra[i].clone(),
+            };
+            let m = match_text(query, &record.title, &record.body).unwrap_or_default();
+            results.hits.push(search::hit(&record, s.score, m));
+        }
+        Ok(results)
+    }
+}
+
+/// Creates the index directory (and its `.gitignore`: an index is never shared).
+fn prepare(dir: &Path) -> Result<(), FsError> {
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let ignore = dir.join(".gitignore");
+    if !ignore.exists() {
+        atomic_write(&ignore, b"# baton's search and history index: a cache, rebuilt when missing\n*\n")?;
+    }
+    Ok(())
+}
+
+/// Forgets the index (its files are rebuilt on the next open).
+fn reset(dir: &Path) {
+    let _ = fs::remove_file(dir.join(MANIFEST));
+    remove_unused(dir, &[]);
+}
+
+fn remove_unused(dir: &Path, keep: &[u64]) {
+    let keep: HashSet<String> = keep.iter().map(|g| seg_name(*g)).collect();
+    if let Ok(iter) = fs::read_dir(dir) {
+        for e in iter.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name.starts_with("seg-") && !keep.contains(&name) {
+                let _ = fs::remove_file(e.path());
+            }
+        }
+    }
+}
+
+fn live_units(segments: &[(u64, Segment)], files: &[FileState]) -> Vec<Vec<bool>> {
+    let pos: HashMap<u64, usize> = segments
+        .iter()
+        .enumerate()
+        .map(|(i, (g, _))| (*g, i))
+        .collect();
+    let mut live: Vec<Vec<bool>> = segments
+        .iter()
+        .map(|(_, s)| vec![false; s.units.len()])
+        .collect();
+    for f in files {
+        for u in &f.units {
+            if let Some(&i) = pos.get(&u.seg)
+                && let Some(slot) = live[i].get_mut(u.unit as usize)
+            {
+                *slot = true;
+            }
+        }
+    }
+    live
+}
+
+/// Dedupe keys of the decision log's current decisions (to leave the knowledge base's
+/// copies out).
+fn log_keys(
+    segments: &[(u64, Segment)],
+    states: &[FileState],
+    new_units: &[UnitInput],
+    slots: &[(usize, usize)],
+) -> HashSet<u64> {
+    let mut keys = HashSet::new();
+    let live = live_units(segments, states);
+    for (i, (_, seg)) in segments.iter().enumerate() {
+        for s in &seg.stats {
+            if s.kind == Kind::Decision
+                && live[i].get(s.unit as usize).copied().unwrap_or(false)
+                && seg.units[s.unit as usize].file == crate::store::layout::DECISIONS_LOG
+            {
+                keys.insert(s.key);
+            }
+        }
+    }
+    for (unit, _) in new_units.iter().zip(slots) {
+        if unit.file == crate::store::layout::DECISIONS_LOG {
+            keys.extend(
+                unit.records
+                    .iter()
+                    .map(|r| dedupe_key(Kind::Decision, &r.title)),
+            );
+        }
+    }
+    keys
+}
+
+fn needs_merge(segments: &[(u64, Segment)], live: &[Vec<bool>]) -> bool {
+    if segments.len() > MAX_SEGMENTS {
+        return true;
+    }
+    // A segment more than half dead is merged away.
+    segments.iter().zip(live).any(|((_, s), l)| {
+        let dead: u32 = s
+            .units
+            .iter()
+            .zip(l)
+            .filter(|(_, live)| !**live)
+            .map(|(u, _)| u.count)
+            .sum();
+        s.records > 64 && dead * 2 > s.records
+    })
+}
+
+/// Merges segments: all of them when the largest is mostly dead or there are too many,
+/// else all but the largest. Reads records back from the segments (no source file is
+/// read again).
+fn merge(
+    dir: &Path,
+    segments: Vec<(u64, Segment)>,
+    manifest: &mut Manifest,
+) -> Result<Vec<(u64, Segment)>, IndexError> {
+    let live = live_units(&segments, &manifest.files);
+    let largest = segments
+        .iter()
+        .enumerate()
+        .max_by_key(|(_, (_, s))| s.records)
+        .map(|(i, _)| i);
+    let largest_healthy = largest.is_some_and(|i| {
+        let s = &segments[i].1;
+        let dead: u32 = s
+            .units
+            .iter()
+            .zip(&live[i])
+            .filter(|(_, l)| !**l)
+            .map(|(u, _)| u.count)
+            .sum();
+        dead * 2 <= s.records
+    });
+    let mut keep: Vec<(u64, Segment)> = Vec::new();
+    let mut units: Vec<UnitInput> = Vec::new();
+    let mut remap: HashMap<(u64, u32), u32> = HashMap::new();
+    for (i, (g, seg)) in segments.into_iter().enumerate() {
+        if largest_healthy && Some(i) == largest {
+            keep.push((g, seg));
+            continue;
+        }
+        let list = seg.records(|s| live[i][s.unit as usize], Detail::Full, true)?;
+        let mut by_unit: HashMap<u32, Vec<Record>> = HashMap::new();
+        for (d, r) in list {
+            by_unit.entry(seg.stats[d as usize].unit).or_default().push(r);
+        }
+        for (u, info) in seg.units.iter().enumerate() {
+            if !live[i][u] {
+                continue;
+            }
+            remap.insert((g, u as u32), units.len() as u32);
+            units.push(UnitInput {
+                file: info.file.clone(),
+                records: by_unit.remove(&(u as u32)).unwrap_or_default(),
+            });
+        }
+    }
+    let g = manifest.next_gen;
+    manifest.next_gen += 1;
+    atomic_write(&dir.join(seg_name(g)), &segment::build(&units))?;
+    for f in &mut manifest.files {
+        for u in &mut f.units {
+            if let Some(&n) = remap.get(&(u.seg, u.unit)) {
+                u.seg = g;
+                u.unit = n;
+            }
+        }
+    }
+    keep.push((g, Segment::open(&dir.join(seg_name(g)))?));
+    Ok(keep)
+}
+
+/// Where the index of `root` lives when the directory can be written.
+pub fn index_dir(root: &Path) -> PathBuf {
+    sources::index_dirs(root).0
+}
+
+/// Forgets the index of `root` (it is rebuilt on the next open), under its lock.
+pub fn forget(root: &Path) -> Result<(), FsError> {
+    for dir in [sources::index_dirs(root).0, sources::index_dirs(root).1] {
+        if dir.is_dir() {
+            let _lock = fsio::lock(&dir.join("lock"), fsio::lock_timeout())?;
+            reset(&dir);
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_round_trips_and_rejects_garbage() {
+        let m = Manifest {
+            next_gen: 3,
+            segments: vec![1, 2],
+            files: vec![FileState {
+                path: "SESSION_LOGS/a.json".into(),
+                kind: SourceKind::Archive,
+                size: 10,
+                mtime: (100, 5),
+                verified: (200, 0),
+                dep: Some((4, (1, 2))),
+                units: vec![UnitRef {
+                    seg: 2,
+                    unit: 0,
+                    start: 0,
+                    end: 10,
+                    hash: 99,
+                }],
+            }],
+        };
+        let bytes = m.encode();
+        assert_eq!(Manifest::decode(&bytes).unwrap(), m);
+        assert!(Manifest::decode(&bytes[..bytes.len() - 1]).is_err());
+        assert!(Manifest::decode(b"garbage!").is_err());
+    }
+}

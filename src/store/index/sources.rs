@@ -1,0 +1,300 @@
+//! The files the index covers, how they are listed, split and turned into records.
+
+use std::collections::HashSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::domain::archive::ArchivedSession;
+use crate::domain::catalog::{self, Kind, Record};
+use crate::domain::items::list_of;
+use crate::domain::json_doc::parse_log;
+use crate::domain::search::dedupe_key;
+use crate::domain::text::decode;
+
+use crate::store::fsio::TEMP_MARKER;
+use crate::store::layout::{
+    self, ARCHIVE, CODE_REGISTRY, DECISIONS_LOG, HANDOFFS, INSIGHTS_DB, INSIGHTS_LOG, KNOWLEDGE,
+};
+
+/// What kind of file a source is, which decides how it is split and read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    Archive,
+    Handoff,
+    DecisionLog,
+    InsightsDb,
+    InsightsLog,
+    CodeRegistry,
+    Knowledge,
+}
+
+impl SourceKind {
+    pub fn to_u8(self) -> u8 {
+        self as u8
+    }
+
+    pub fn from_u8(b: u8) -> Option<SourceKind> {
+        Some(match b {
+            0 => SourceKind::Archive,
+            1 => SourceKind::Handoff,
+            2 => SourceKind::DecisionLog,
+            3 => SourceKind::InsightsDb,
+            4 => SourceKind::InsightsLog,
+            5 => SourceKind::CodeRegistry,
+            6 => SourceKind::Knowledge,
+            _ => return None,
+        })
+    }
+
+    /// Append-only logs are indexed in parts, so an append re-reads only the new lines.
+    pub fn is_log(self) -> bool {
+        matches!(
+            self,
+            SourceKind::DecisionLog
+                | SourceKind::InsightsDb
+                | SourceKind::InsightsLog
+                | SourceKind::CodeRegistry
+        )
+    }
+}
+
+/// A modification time as (seconds, nanoseconds) since the epoch.
+pub type Stamp = (i64, u32);
+
+pub fn stamp(t: SystemTime) -> Stamp {
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(d) => (d.as_secs() as i64, d.subsec_nanos()),
+        Err(e) => (-(e.duration().as_secs() as i64), 0),
+    }
+}
+
+/// A source file as found on disk.
+#[derive(Debug, Clone)]
+pub struct Found {
+    /// Relative to the sessions directory, with `/`.
+    pub path: String,
+    pub abs: PathBuf,
+    pub kind: SourceKind,
+    pub size: u64,
+    pub mtime: Stamp,
+}
+
+fn found(abs: PathBuf, path: String, kind: SourceKind, meta: &fs::Metadata) -> Found {
+    Found {
+        path,
+        abs,
+        kind,
+        size: meta.len(),
+        mtime: stamp(meta.modified().unwrap_or(UNIX_EPOCH)),
+    }
+}
+
+fn list(root: &Path, dir: &str, ext: &str, kind: SourceKind, out: &mut Vec<Found>) {
+    let Ok(iter) = fs::read_dir(root.join(dir)) else {
+        return;
+    };
+    for entry in iter.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.starts_with('.')
+            || name.contains(TEMP_MARKER)
+            || !name.to_ascii_lowercase().ends_with(ext)
+        {
+            continue;
+        }
+        let Ok(meta) = entry.metadata() else { continue };
+        let meta = if meta.file_type().is_symlink() {
+            match fs::metadata(entry.path()) {
+                Ok(m) => m,
+                Err(_) => continue,
+            }
+        } else {
+            meta
+        };
+        if !meta.is_file() {
+            continue;
+        }
+        out.push(found(entry.path(), format!("{dir}/{name}"), kind, &meta));
+    }
+}
+
+/// Every file the index covers, with its size and modification time.
+pub fn scan(root: &Path) -> Vec<Found> {
+    let mut out = Vec::new();
+    list(root, ARCHIVE, ".json", SourceKind::Archive, &mut out);
+    list(root, HANDOFFS, ".md", SourceKind::Handoff, &mut out);
+    for (name, kind) in [
+        (DECISIONS_LOG, SourceKind::DecisionLog),
+        (INSIGHTS_DB, SourceKind::InsightsDb),
+        (INSIGHTS_LOG, SourceKind::InsightsLog),
+        (CODE_REGISTRY, SourceKind::CodeRegistry),
+        (KNOWLEDGE, SourceKind::Knowledge),
+    ] {
+        let abs = root.join(name);
+        if let Ok(meta) = fs::metadata(&abs)
+            && meta.is_file()
+        {
+            out.push(found(abs, name.to_string(), kind, &meta));
+        }
+    }
+    out
+}
+
+/// A log's parts: about this many bytes each, cut at line ends.
+pub const CHUNK: usize = 1 << 20;
+
+/// Splits `bytes[from..]` into parts of about [`CHUNK`] bytes ending at line ends (the
+/// last part ends at the end of the file, newline or not).
+pub fn chunks(bytes: &[u8], from: usize) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut start = from;
+    while start < bytes.len() {
+        let target = (start + CHUNK).min(bytes.len());
+        let end = if target >= bytes.len() {
+            bytes.len()
+        } else {
+            match memchr::memchr(b'\n', &bytes[target..]) {
+                Some(i) => target + i + 1,
+                None => bytes.len(),
+            }
+        };
+        out.push((start, end));
+        start = end;
+    }
+    out
+}
+
+/// Whether a log file is a JSON array rather than JSON lines (then it is read whole).
+pub fn is_array(bytes: &[u8]) -> bool {
+    bytes
+        .iter()
+        .find(|b| !b.is_ascii_whitespace() && **b != 0xEF && **b != 0xBB && **b != 0xBF)
+        == Some(&b'[')
+}
+
+/// Records of a part of a log, `first_line` being the 1-based number of its first line.
+pub fn log_records(kind: SourceKind, path: &str, bytes: &[u8], first_line: u32) -> Vec<Record> {
+    let (text, _) = decode(bytes);
+    let mut out = Vec::new();
+    if is_array(bytes) {
+        let log = parse_log(path, &text);
+        for r in log.records {
+            let line = r.line as u32;
+            out.extend(match kind {
+                SourceKind::DecisionLog => catalog::from_decision(path, line, r.value),
+                SourceKind::InsightsDb => catalog::from_insight(path, line, &r.value),
+                SourceKind::CodeRegistry => catalog::from_code(path, line, &r.value),
+                SourceKind::InsightsLog => r
+                    .value
+                    .as_str()
+                    .and_then(|s| catalog::from_insight_line(path, line, s)),
+                _ => None,
+            });
+        }
+        return out;
+    }
+    for (i, line) in text.split('\n').enumerate() {
+        let line_no = first_line + i as u32;
+        let body = line.trim();
+        if body.is_empty() {
+            continue;
+        }
+        let rec = if kind == SourceKind::InsightsLog {
+            catalog::from_insight_line(path, line_no, body)
+        } else {
+            match serde_json::from_str::<Value>(body) {
+                Ok(v) => match kind {
+                    SourceKind::DecisionLog => catalog::from_decision(path, line_no, v),
+                    SourceKind::InsightsDb => catalog::from_insight(path, line_no, &v),
+                    SourceKind::CodeRegistry => catalog::from_code(path, line_no, &v),
+                    _ => None,
+                },
+                Err(_) => None, // `baton validate` reports it
+            }
+        };
+        out.extend(rec);
+    }
+    out
+}
+
+/// An archive's records (none if it does not parse: `baton validate` says why).
+pub fn archive_records(path: &str, bytes: &[u8]) -> Vec<Record> {
+    let (text, _) = decode(bytes);
+    match serde_json::from_str::<ArchivedSession>(&text) {
+        Ok(a) => catalog::from_archive(path, &a),
+        Err(_) => Vec::new(),
+    }
+}
+
+pub fn handoff_record(path: &str, bytes: &[u8], mtime: Stamp) -> Record {
+    let (text, _) = decode(bytes);
+    let modified = DateTime::<Utc>::from_timestamp(mtime.0, mtime.1);
+    catalog::from_handoff(path, &text, modified)
+}
+
+#[derive(Deserialize)]
+struct CoreDecisions {
+    #[serde(default)]
+    core_decisions: Option<Value>,
+}
+
+/// The knowledge base's `core_decisions` that the decision log does not already hold
+/// (`end` writes every decision to both; hand-made directories often only to one).
+pub fn knowledge_records(path: &str, bytes: &[u8], in_log: &HashSet<u64>) -> Vec<Record> {
+    let (text, _) = decode(bytes);
+    let Ok(kb) = serde_json::from_str::<CoreDecisions>(&text) else {
+        return Vec::new();
+    };
+    list_of(kb.core_decisions.as_ref(), |v| v)
+        .into_iter()
+        .filter_map(|v| catalog::from_decision(path, 0, v))
+        .filter(|r| !in_log.contains(&dedupe_key(Kind::Decision, &r.title)))
+        .collect()
+}
+
+/// The directory for an index of `root`: `.baton/index/`, or one in the system's temp
+/// directory when the sessions directory cannot be written.
+pub fn index_dirs(root: &Path) -> (PathBuf, PathBuf) {
+    let own = layout::Layout::new(root).private_dir().join("index");
+    let canonical = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let key = super::codec::hash(canonical.to_string_lossy().as_bytes());
+    let fallback = std::env::temp_dir().join(format!("baton-index-{key:016x}"));
+    (own, fallback)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_end_at_line_ends() {
+        let mut bytes = Vec::new();
+        for i in 0..200_000 {
+            bytes.extend_from_slice(format!("{{\"decision\": \"d{i}\"}}\n").as_bytes());
+        }
+        let parts = chunks(&bytes, 0);
+        assert!(parts.len() > 2);
+        assert_eq!(parts[0].0, 0);
+        assert_eq!(parts.last().unwrap().1, bytes.len());
+        for w in parts.windows(2) {
+            assert_eq!(w[0].1, w[1].0);
+            assert_eq!(bytes[w[0].1 - 1], b'\n');
+        }
+        assert!(is_array(b"  [1]"));
+        assert!(!is_array(b"{}\n"));
+    }
+
+    #[test]
+    fn log_lines_keep_their_numbers() {
+        let bytes = b"{\"decision\": \"a\"}\nnot json\n\n{\"decision\": \"b\"}\n";
+        let r = log_records(SourceKind::DecisionLog, "DECISIONS_LOG.json", bytes, 10);
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[0].source.line, 10);
+        assert_eq!(r[1].source.line, 13);
+    }
+}
