@@ -111,10 +111,7 @@ impl Store {
                 l.private_dir().join(".gitignore"),
                 "lock\n*.baton-tmp-*\ndrafts/\noutbox/\noutbox.lock\nunmerged/\nsync.json\n",
             ),
-            (
-                l.path(".gitattributes"),
-                super::gitsync::GITATTRIBUTES,
-            ),
+            (l.path(".gitattributes"), super::gitsync::GITATTRIBUTES),
         ];
         for (path, content) in files {
             if atomic_create(&path, content.as_bytes())? {

@@ -111,6 +111,7 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, store: Store) -> s
             }
             _ = clock.tick() => Action::Tick(Utc::now()),
             Some(done) = task_rx.recv() => {
+                log_failure(&store, &done);
                 if matches!(done, Action::Loaded(_)) && loads.finished() {
                     loads.request(&store, &task_tx);
                 }
@@ -120,6 +121,26 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, store: Store) -> s
         };
         effects = app.update(action);
     }
+}
+
+/// Failures also go to `.baton/dashboard.log` (the screen only shows the latest): the
+/// dashboard never prints to the terminal it draws on.
+fn log_failure(store: &Store, action: &Action) {
+    let what = match action {
+        Action::Loaded(result) => match result.as_ref() {
+            Err(e) => format!("reading the directory failed: {e}"),
+            Ok(_) => return,
+        },
+        Action::Written(Err(e)) => format!("a write failed: {e}"),
+        _ => return,
+    };
+    let path = store.layout.private_dir().join("dashboard.log");
+    let line = format!(
+        "{} {}",
+        crate::domain::time::format_timestamp(Utc::now()),
+        crate::domain::logs::one_line(&what)
+    );
+    let _ = crate::store::fsio::append_line(&path, &line);
 }
 
 /// Runs an effect that reads or writes the directory on a blocking task; its answer comes
