@@ -109,7 +109,7 @@ impl Store {
             ),
             (
                 l.private_dir().join(".gitignore"),
-                "lock\n*.baton-tmp-*\ndrafts/\noutbox/\noutbox.lock\nunmerged/\nsync.json\n",
+                "lock\n*.baton-tmp-*\ndrafts/\noutbox/\noutbox.lock\nunmerged/\nsync.json\ndashboard.log\nremind/\n",
             ),
             (l.path(".gitattributes"), super::gitsync::GITATTRIBUTES),
         ];
