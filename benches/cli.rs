@@ -20,7 +20,11 @@ use portable_pty::{CommandBuilder, PtySize, native_pty_system};
 
 fn binary() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let status = Command::new("cargo").args(["build", "--release", "--quiet", "--bin", "baton"]).current_dir(root).status().expect("cargo");
+    let status = Command::new("cargo")
+        .args(["build", "--release", "--quiet", "--bin", "baton"])
+        .current_dir(root)
+        .status()
+        .expect("cargo");
     assert!(status.success());
     root.join("target/release/baton")
 }
@@ -32,7 +36,10 @@ struct Stats {
 
 fn stats(mut samples: Vec<Duration>) -> Stats {
     samples.sort();
-    Stats { median: samples[samples.len() / 2], p90: samples[(samples.len() * 9 / 10).min(samples.len() - 1)] }
+    Stats {
+        median: samples[samples.len() / 2],
+        p90: samples[(samples.len() * 9 / 10).min(samples.len() - 1)],
+    }
 }
 
 fn ms(d: Duration) -> String {
@@ -42,7 +49,11 @@ fn ms(d: Duration) -> String {
 /// Runs `cmd` `n` times (after one warm-up) and times each whole process.
 fn time(n: usize, mut make: impl FnMut() -> Command) -> Stats {
     let run = |c: &mut Command| {
-        let status = c.stdout(Stdio::null()).stderr(Stdio::null()).status().expect("runs");
+        let status = c
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .expect("runs");
         assert!(status.success(), "{c:?} failed");
     };
     run(&mut make());
@@ -59,12 +70,17 @@ fn time(n: usize, mut make: impl FnMut() -> Command) -> Stats {
 }
 
 fn row(what: &str, s: &Stats, baseline: Option<&Stats>) {
-    let ratio = baseline.map(|b| format!("{:.2}×", s.median.as_secs_f64() / b.median.as_secs_f64())).unwrap_or_default();
+    let ratio = baseline
+        .map(|b| format!("{:.2}×", s.median.as_secs_f64() / b.median.as_secs_f64()))
+        .unwrap_or_default();
     println!("| {what} | {} | {} | {ratio} |", ms(s.median), ms(s.p90));
 }
 
 fn main() {
-    let n: usize = std::env::var("BATON_BENCH_SESSIONS").ok().and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let n: usize = std::env::var("BATON_BENCH_SESSIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10_000);
     let bin = binary();
     let tmp = tempfile::tempdir().unwrap();
     let baton_dir = tmp.path().join("baton/docs/sessions");
@@ -72,10 +88,17 @@ fn main() {
     let t = Instant::now();
     generate_history(&baton_dir, n).unwrap();
     generate_seed_history(&seed_dir, n).unwrap();
-    eprintln!("generated 2 × {n} sessions in {:.1} s", t.elapsed().as_secs_f64());
+    eprintln!(
+        "generated 2 × {n} sessions in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
     let baton = |dir: &Path, args: &[&str]| {
         let mut c = Command::new(&bin);
-        c.arg("--dir").arg(dir).args(args).env_remove("BATON_SESSION").env_remove("BATON_DIR");
+        c.arg("--dir")
+            .arg(dir)
+            .args(args)
+            .env_remove("BATON_SESSION")
+            .env_remove("BATON_DIR");
         c
     };
 
@@ -91,26 +114,68 @@ fn main() {
             c.arg("-c").arg(&shell);
             c
         });
-        row(&format!("seed's start-of-session shell commands ({label})"), &base, None);
+        row(
+            &format!("seed's start-of-session shell commands ({label})"),
+            &base,
+            None,
+        );
         let ctx = time(30, || baton(dir, &["context", "--no-health"]));
-        row(&format!("`baton context --no-health` ({label})"), &ctx, Some(&base));
+        row(
+            &format!("`baton context --no-health` ({label})"),
+            &ctx,
+            Some(&base),
+        );
     }
 
     // A process start, the lock, one appended line.
-    let out = baton(&baton_dir, &["start", "--quiet", "--id", "bench-log"]).output().unwrap();
+    let out = baton(&baton_dir, &["start", "--quiet", "--id", "bench-log"])
+        .output()
+        .unwrap();
     assert!(out.status.success());
-    let log = time(50, || baton(&baton_dir, &["--session", "bench-log", "log", "decision", "a decision worth keeping", "--why", "measured"]));
+    let log = time(50, || {
+        baton(
+            &baton_dir,
+            &[
+                "--session",
+                "bench-log",
+                "log",
+                "decision",
+                "a decision worth keeping",
+                "--why",
+                "measured",
+            ],
+        )
+    });
     row("`baton log decision`", &log, None);
 
     // `end` on the full history: each sample starts a session, logs, and times the end alone.
     let mut samples = Vec::new();
     for i in 0..15 {
         let id = format!("bench-end-{i}");
-        assert!(baton(&baton_dir, &["start", "--quiet", "--id", &id]).output().unwrap().status.success());
-        assert!(baton(&baton_dir, &["--session", &id, "log", "decision", "ship it"]).output().unwrap().status.success());
+        assert!(
+            baton(&baton_dir, &["start", "--quiet", "--id", &id])
+                .output()
+                .unwrap()
+                .status
+                .success()
+        );
+        assert!(
+            baton(
+                &baton_dir,
+                &["--session", &id, "log", "decision", "ship it"]
+            )
+            .output()
+            .unwrap()
+            .status
+            .success()
+        );
         let mut c = baton(&baton_dir, &["--session", &id, "end", "--summary", "done"]);
         let start = Instant::now();
-        let status = c.stdout(Stdio::null()).stderr(Stdio::null()).status().unwrap();
+        let status = c
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status()
+            .unwrap();
         samples.push(start.elapsed());
         assert!(status.success());
     }
@@ -134,7 +199,14 @@ fn dashboard(bin: &Path, dir: &Path, n: usize) {
     let mut firsts = Vec::new();
     let mut peak_kb = 0u64;
     for _ in 0..5 {
-        let pair = native_pty_system().openpty(PtySize { rows: 40, cols: 120, pixel_width: 0, pixel_height: 0 }).unwrap();
+        let pair = native_pty_system()
+            .openpty(PtySize {
+                rows: 40,
+                cols: 120,
+                pixel_width: 0,
+                pixel_height: 0,
+            })
+            .unwrap();
         let mut cmd = CommandBuilder::new(bin);
         cmd.arg("--dir");
         cmd.arg(dir);
@@ -143,7 +215,11 @@ fn dashboard(bin: &Path, dir: &Path, n: usize) {
         let mut child = pair.slave.spawn_command(cmd).unwrap();
         drop(pair.slave);
         let pid = child.process_id().unwrap();
-        let parser = Arc::new(Mutex::new(vt100::Parser::new(NonZeroU16::new(40).unwrap(), NonZeroU16::new(120).unwrap(), 0)));
+        let parser = Arc::new(Mutex::new(vt100::Parser::new(
+            NonZeroU16::new(40).unwrap(),
+            NonZeroU16::new(120).unwrap(),
+            0,
+        )));
         let mut reader = pair.master.try_clone_reader().unwrap();
         let p = parser.clone();
         std::thread::spawn(move || {
@@ -156,38 +232,70 @@ fn dashboard(bin: &Path, dir: &Path, n: usize) {
             }
         });
         // The first frame that shows the data (not just the empty layout).
-        while !parser.lock().unwrap().screen().contents().contains("_session_") {
+        while !parser
+            .lock()
+            .unwrap()
+            .screen()
+            .contents()
+            .contains("_session_")
+        {
             assert!(start.elapsed() < Duration::from_secs(20), "no first frame");
             std::thread::sleep(Duration::from_micros(200));
         }
         firsts.push(start.elapsed());
         std::thread::sleep(Duration::from_millis(300));
         let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
-        let hwm = status.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let hwm = status
+            .lines()
+            .find(|l| l.starts_with("VmHWM:"))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
         peak_kb = peak_kb.max(hwm);
         let _ = child.kill();
         let _ = child.wait();
     }
     let first = stats(firsts);
     println!("| measure | result |\n|---|---|");
-    println!("| first frame with data (process start → screen) | median {}, p90 {} |", ms(first.median), ms(first.p90));
-    println!("| peak memory (VmHWM) | {:.1} MB |", peak_kb as f64 / 1024.0);
+    println!(
+        "| first frame with data (process start → screen) | median {}, p90 {} |",
+        ms(first.median),
+        ms(first.p90)
+    );
+    println!(
+        "| peak memory (VmHWM) | {:.1} MB |",
+        peak_kb as f64 / 1024.0
+    );
 
     // Frames over the whole decision timeline, in-process: update + draw per key.
     let board = load_board(&Store::open(dir).unwrap()).unwrap();
     let decisions = board.decisions.len();
-    let mut app = App::new(dir.to_path_buf(), chrono::Utc::now(), 120, 40, Theme { color: true });
+    let mut app = App::new(
+        dir.to_path_buf(),
+        chrono::Utc::now(),
+        120,
+        40,
+        Theme { color: true },
+    );
     app.update(Action::Loaded(Box::new(Ok::<Board, String>(board))));
     app.on_command(UiCommand::Focus(baton::tui::pane::Pane::Decisions));
     let mut terminal = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
     let mut frames = Vec::new();
     for i in 0..400 {
-        let command = if i % 50 == 49 { UiCommand::PageDown } else { UiCommand::Down };
+        let command = if i % 50 == 49 {
+            UiCommand::PageDown
+        } else {
+            UiCommand::Down
+        };
         let start = Instant::now();
         app.on_command(command);
         terminal.draw(|f| baton::tui::ui::render(&app, f)).unwrap();
         frames.push(start.elapsed());
     }
     let f = stats(frames);
-    println!("| moving through {decisions} decisions (update + full frame) | median {}, p90 {} |", ms(f.median), ms(f.p90));
+    println!(
+        "| moving through {decisions} decisions (update + full frame) | median {}, p90 {} |",
+        ms(f.median),
+        ms(f.p90)
+    );
 }

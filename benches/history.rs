@@ -85,25 +85,59 @@ fn main() {
             let d = tmp.path().join("sessions");
             let start = Instant::now();
             generate_history(&d, sessions).unwrap();
-            println!("generated {sessions} sessions in {:.1} s", start.elapsed().as_secs_f64());
+            println!(
+                "generated {sessions} sessions in {:.1} s",
+                start.elapsed().as_secs_f64()
+            );
             d
         }
     };
     let store = Store::open(&dir).unwrap();
 
     let _ = baton::store::index::forget(&dir);
-    let r = time("index: build from nothing", 1, || refresh_index(&store).unwrap());
-    println!("  {r:?}");
-    time("index: up to date (stat every file, nothing re-read)", 10, || {
+    let r = time("index: build from nothing", 1, || {
         refresh_index(&store).unwrap()
+    });
+    println!("  {r:?}");
+    time(
+        "index: up to date (stat every file, nothing re-read)",
+        10,
+        || refresh_index(&store).unwrap(),
+    );
+    time(
+        "  of which: scan (list and stat every covered file)",
+        10,
+        || baton::store::index::sources::scan(&dir).len(),
+    );
+    let mut cat = time("  of which: Catalog::open", 10, || {
+        baton::store::index::Catalog::open(&dir).unwrap()
+    });
+    let records = time("  records(all, Full, no bodies)", 5, || {
+        cat.records(|_| true, baton::store::index::Detail::Full, false)
+            .unwrap()
+    });
+    time("  History::from_records", 5, || {
+        baton::domain::history::History::from_records(records.clone())
+    });
+    let q = Query::parse("zzzznotfound").unwrap();
+    time(
+        "  Catalog::search (open catalog, word not found)",
+        10,
+        || cat.search(&q, 20, &[]).unwrap().total,
+    );
+    let q = Query::parse("the").unwrap();
+    time("  Catalog::search (open catalog, `the`)", 10, || {
+        cat.search(&q, 20, &[]).unwrap().total
     });
     let listing = time("load_sessions (what `history` reads)", 10, || {
         load_sessions(&store).unwrap()
     });
     println!("  {} sessions", listing.sessions.len());
-    let h = time("load_history (what `show` and the dashboard read)", 10, || {
-        load_history(&store).unwrap()
-    });
+    let h = time(
+        "load_history (what `show` and the dashboard read)",
+        10,
+        || load_history(&store).unwrap(),
+    );
     println!(
         "  {} sessions, {} decisions, {} insights, {} handoffs, {} code entries",
         h.sessions.len(),
@@ -127,7 +161,14 @@ fn main() {
         timeline::build(&h, &idx, &[], Order::NewestFirst)
     });
     println!("  {} timeline entries", t.len());
-    for q in ["pagination", "redis", "the", "\"keyset cursors\"", "straße", "zzzznotfound"] {
+    for q in [
+        "pagination",
+        "redis",
+        "the",
+        "\"keyset cursors\"",
+        "straße",
+        "zzzznotfound",
+    ] {
         let query = Query::parse(q).unwrap();
         let r = time(&format!("search {q} (in process)"), 10, || {
             search(&store, &query, 20).unwrap()
@@ -146,12 +187,21 @@ fn main() {
         c
     };
     run("baton history", &mut baton(&["history"]));
-    run("baton history --format json", &mut baton(&["history", "--format", "json"]));
+    run(
+        "baton history --format json",
+        &mut baton(&["history", "--format", "json"]),
+    );
     let some = &h.sessions[h.sessions.len() / 2].id;
     run(&format!("baton show {some}"), &mut baton(&["show", some]));
-    run(&format!("baton show {some} --format json"), &mut baton(&["show", some, "--format", "json"]));
+    run(
+        &format!("baton show {some} --format json"),
+        &mut baton(&["show", some, "--format", "json"]),
+    );
     for word in ["pagination", "redis", "the", "zzzznotfound"] {
-        let b = run(&format!("baton search {word}"), &mut baton(&["search", word]));
+        let b = run(
+            &format!("baton search {word}"),
+            &mut baton(&["search", word]),
+        );
         let mut grep = Command::new("grep");
         grep.current_dir(&dir).args(["-ril", word, "--"]).args([
             "SESSION_HANDOFFS",

@@ -76,7 +76,13 @@ impl Dir {
         let started = run(&["start", "--goal", goal, "--quiet"]);
         assert!(started.status.success(), "{started:?}");
         for args in [
-            vec!["log", "decision", "Use Axum", "--why", &format!("token {SECRET}")],
+            vec![
+                "log",
+                "decision",
+                "Use Axum",
+                "--why",
+                &format!("token {SECRET}"),
+            ],
             vec!["log", "achievement", "Wrote /health"],
             vec!["log", "next", "Add TLS", "--priority", "high"],
         ] {
@@ -102,7 +108,12 @@ impl Dir {
                     .collect()
             })
             .unwrap_or_default();
-        items.sort_by_key(|v| v["created_at"].as_str().unwrap_or_default().to_string());
+        items.sort_by_key(|v| {
+            v["payload"]["session_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string()
+        });
         items
     }
 }
@@ -117,7 +128,11 @@ fn keys(received: &[memory_server::Received]) -> Vec<String> {
 #[test]
 fn seed_flavour_delivers_each_session_once_redacted_and_reads_context() {
     let server = MemoryServer::start(Mode::Ok);
-    let d = Dir::new(&[("BATON_MEMORY_URL", &server.url())]);
+    // A generous budget: a loaded test machine must not turn a delivery into a retry.
+    let d = Dir::new(&[
+        ("BATON_MEMORY_URL", &server.url()),
+        ("BATON_SYNC_TIMEOUT_MS", "20000"),
+    ]);
     let stderr = d.session("Ship the health endpoint", &[]);
     assert!(!stderr.contains("waiting to sync"), "{stderr}");
 
@@ -127,7 +142,10 @@ fn seed_flavour_delivers_each_session_once_redacted_and_reads_context() {
     assert_eq!(posts[0].method, "POST");
     assert_eq!(body["session_id"], "2025-11-15-001");
     assert_eq!(body["summary"], "Ship the health endpoint: done");
-    assert_eq!(body["key_achievements"], serde_json::json!(["Wrote /health"]));
+    assert_eq!(
+        body["key_achievements"],
+        serde_json::json!(["Wrote /health"])
+    );
     assert_eq!(body["decisions"][0]["decision"], "Use Axum");
     assert_eq!(body["next_steps"][0]["task"], "Add TLS");
     assert!(!posts[0].body.contains(SECRET), "sent unredacted");
@@ -136,10 +154,9 @@ fn seed_flavour_delivers_each_session_once_redacted_and_reads_context() {
     assert!(key.starts_with("2025-11-15-001-"), "{key}");
     assert!(posts[0].header("x-api-key").is_none());
     assert!(d.outbox().is_empty(), "removed after the 2xx");
-    let state: Value = serde_json::from_str(
-        &std::fs::read_to_string(d.path().join(".baton/sync.json")).unwrap(),
-    )
-    .unwrap();
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(d.path().join(".baton/sync.json")).unwrap())
+            .unwrap();
     assert_eq!(state["memory"]["last_success"], NOW);
 
     // `context` adds what the server knows.
@@ -167,7 +184,10 @@ fn seed_flavour_delivers_each_session_once_redacted_and_reads_context() {
 #[test]
 fn mem0_flavour_with_config_key_identity_and_search() {
     let server = MemoryServer::start(Mode::Ok);
-    let d = Dir::new(&[("BATON_MEMORY_KEY", "k-123")]);
+    let d = Dir::new(&[
+        ("BATON_MEMORY_KEY", "k-123"),
+        ("BATON_SYNC_TIMEOUT_MS", "20000"),
+    ]);
     std::fs::write(
         d.path().join(".baton/config.json"),
         serde_json::json!({"sync": {"memory_url": format!("{}/", server.url()),
@@ -241,15 +261,18 @@ fn server_down_then_up_delivers_everything_once() {
     assert!(d.outbox().is_empty());
     let posts = server.received_at(STORE);
     assert_eq!(posts.len(), 2, "each sent once");
-    let sessions: Vec<Value> = server
+    let mut sessions: Vec<String> = server
         .stored()
         .into_iter()
-        .map(|(_, v)| v["session_id"].clone())
+        .map(|(_, v)| v["session_id"].as_str().unwrap().to_string())
         .collect();
+    sessions.sort();
     assert_eq!(sessions, ["2025-11-15-001", "2025-11-15-002"]);
-    let k = keys(&posts);
-    assert_ne!(k[0], k[1]);
-    assert_eq!(k[0], items[0]["id"].as_str().unwrap());
+    let mut k = keys(&posts);
+    k.sort();
+    let mut ids: Vec<&str> = items.iter().map(|i| i["id"].as_str().unwrap()).collect();
+    ids.sort();
+    assert_eq!(k, ids, "each item under its own key");
 
     // Later commands find nothing to send.
     stdout_of(&mut d.baton(&["sync", "--memory"]));
@@ -265,14 +288,13 @@ fn a_500_is_kept_and_retried_with_the_same_key() {
     assert!(err.contains("HTTP 500"), "{err}");
     let item = &d.outbox()[0];
     assert_eq!(item["attempts"], 1);
-    assert!(
-        item["last_error"]
-            .as_str()
-            .unwrap()
-            .starts_with("HTTP 500")
-    );
+    assert!(item["last_error"].as_str().unwrap().starts_with("HTTP 500"));
     assert_eq!(
-        d.baton(&["sync", "--memory"]).output().unwrap().status.code(),
+        d.baton(&["sync", "--memory"])
+            .output()
+            .unwrap()
+            .status
+            .code(),
         Some(1)
     );
     assert_eq!(d.outbox()[0]["attempts"], 2);
@@ -283,7 +305,10 @@ fn a_500_is_kept_and_retried_with_the_same_key() {
     assert!(d.outbox().is_empty());
     let k = keys(&server.received_at(STORE));
     assert_eq!(k.len(), 3);
-    assert!(k.iter().all(|x| *x == k[0]), "one key for every attempt: {k:?}");
+    assert!(
+        k.iter().all(|x| *x == k[0]),
+        "one key for every attempt: {k:?}"
+    );
     assert_eq!(server.stored().len(), 1);
 }
 
@@ -298,7 +323,7 @@ fn a_slow_server_never_holds_up_end() {
     // `end` returned (successfully) while the server still held its answer.
     assert_eq!(server.received_at(STORE).len(), 1, "the request was sent");
     assert_eq!(server.answered(), 0, "end did not wait for the answer");
-    assert!(err.contains("no answer within 300 ms"), "{err}");
+    assert!(err.contains("no answer within"), "{err}");
     let item = &d.outbox()[0];
     assert_eq!(item["attempts"], 1);
 
@@ -365,7 +390,10 @@ fn a_crash_after_the_servers_2xx_and_before_removal_is_delivered_exactly_once() 
         .env("BATON_FAILPOINT", "sync-after-ack")
         .output()
         .unwrap();
-    assert!(!crashed.status.success(), "the failpoint aborts the process");
+    assert!(
+        !crashed.status.success(),
+        "the failpoint aborts the process"
+    );
     assert_eq!(server.answered(), 1, "the server answered 200");
     assert_eq!(d.outbox().len(), 1, "but the item was never removed");
 
@@ -425,7 +453,10 @@ fn validate_reports_stuck_items_and_a_stale_sync() {
         .lines()
         .find(|l| l.starts_with(&format!(".baton/outbox/{id}.json")))
         .unwrap_or_else(|| panic!("{text}"));
-    assert!(line.contains("session 2025-11-15-001 has waited 2 d"), "{line}");
+    assert!(
+        line.contains("session 2025-11-15-001 has waited 2 d"),
+        "{line}"
+    );
     assert!(line.contains("connection refused"), "{line}");
 
     // Failing too often is reported at once; and so is a git sync not run for long.

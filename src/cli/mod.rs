@@ -5,12 +5,15 @@ mod demo;
 mod end;
 mod handoff;
 mod health;
+mod history;
 mod hooks;
 mod init;
 mod log;
 mod mcp;
 mod merge;
 mod pending;
+mod search;
+mod show;
 mod start;
 mod sync;
 mod validate;
@@ -68,6 +71,19 @@ pub enum Command {
     Health(health::HealthArgs),
     /// Check every file: `PATH:LINE:COL: message`, secrets, stale sessions; exit 1 if any
     Validate(validate::ValidateArgs),
+    /// Sessions, newest first: id, start and end, duration, goal, counts, handoff file.
+    /// JSON: {"sessions": [{"id", "origin", "started", "ended", "duration_hours", "goal",
+    /// "counts", "handoff_file"}]}
+    History(history::HistoryArgs),
+    /// A session as it stood (or every session of a day): the context as of its end, its
+    /// handoff, the decisions and commits of its time window, stale marks.
+    /// JSON: {"sessions": [{"session", "as_of", "handoff", "decisions", "insights",
+    /// "blockers", "code", "commits", "next_steps", "finished"}]}
+    Show(show::ShowArgs),
+    /// Full-text search over handoffs, decisions, insights, session records and blockers:
+    /// every word must match, "exact phrases", kind:K, since:/until:; ranked, grouped by kind.
+    /// JSON: {"query", "total", "groups": [{"kind", "total", "hits": […]}]}
+    Search(search::SearchArgs),
     /// Deliver ended sessions to a memory server (--memory), share the directory through
     /// git (--git: commit, pull with rebase, push)
     Sync(sync::SyncArgs),
@@ -215,6 +231,9 @@ fn dispatch(command: &Command, env: &Env) -> CliResult {
         Command::Health(args) => health::run(env, args),
         Command::Pending(cmd) => pending::run(env, cmd),
         Command::Validate(args) => validate::check(&env.store.layout, args),
+        Command::History(args) => history::run(env, args),
+        Command::Show(args) => show::run(env, args),
+        Command::Search(args) => search::run(env, args),
         Command::Sync(args) => sync::run(env, args),
         Command::Demo(_) => unreachable!("handled before the directory is resolved"),
         Command::Hooks(_) | Command::Mcp(_) => unreachable!("handled in `run`"),

@@ -153,8 +153,7 @@ fn sync_memory(env: &Env, args: &SyncArgs, out: &mut String) -> CliResult {
     if report.busy {
         return Err(Failure {
             code: 1,
-            message: "another baton process is delivering the outbox; try again in a moment"
-                .into(),
+            message: "another baton process is delivering the outbox; try again in a moment".into(),
         });
     }
     if report.waiting == 0 {

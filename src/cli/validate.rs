@@ -6,7 +6,8 @@
 //! symlink loops, left-over temp files), then secrets found in files baton did not write
 //! (the rule is named, the secret never printed), then active sessions with no activity for
 //! over 24 hours, then unsafe file names or ids, then sessions not yet merged into the
-//! knowledge base. A summary goes to stderr: `ok: N files checked` when nothing was found.
+//! knowledge base, then sync: outbox items stuck for a day or failing more than 8 times, a
+//! git sync that failed or has not succeeded for 7 days. A summary goes to stderr: `ok: N files checked` when nothing was found.
 //!
 //! JSON output (`--format json`, stdout, always printed), a stable shape:
 //! ```json
@@ -21,7 +22,7 @@
 //! `line`/`column` are 1-based, 0 when the problem concerns the whole file; `severity` is
 //! `error` or `warning`; `kind` is one of `syntax`, `schema`, `encoding`, `too-large`,
 //! `unreadable`, `symlink`, `temp-file`, `secret`, `stale-session`, `unsafe-name`,
-//! `unmerged`. `problems` is in the text output's order.
+//! `unmerged`, `outbox`, `sync`. `problems` is in the text output's order.
 //!
 //! Exit status: 0 when nothing was found, 1 when anything was (warnings included), 2 on a
 //! usage error. A broken `.baton/config.json` is one of the problems reported, not a
@@ -50,7 +51,8 @@ pub struct ValidateArgs {
     /// Output format. `json` prints `{"problems": [{"path", "line", "column", "severity",
     /// "message", "kind"}], "files_checked": N}`; line and column are 1-based, 0 for a whole
     /// file; severity is error|warning; kind is syntax, schema, encoding, too-large,
-    /// unreadable, symlink, temp-file, secret, stale-session, unsafe-name or unmerged
+    /// unreadable, symlink, temp-file, secret, stale-session, unsafe-name, unmerged, outbox
+    /// or sync
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
 }

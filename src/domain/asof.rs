@@ -24,7 +24,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value};
 
 use super::catalog::{Origin, When};
-use super::history::{DecisionEntry, HandoffInfo, History, InsightEntry, SessionInfo, pending_from_text};
+use super::history::{
+    DecisionEntry, HandoffInfo, History, InsightEntry, SessionInfo, pending_from_text,
+};
 use super::items::PendingItem;
 use super::knowledge::{Knowledge, Totals};
 use super::session::SessionRecord;
@@ -148,11 +150,17 @@ impl AsOfIndex {
                 (PendingAt::Archived(i), PendingSource::Archived)
             } else {
                 totals.sessions += 1;
-                totals.hours =
-                    ((totals.hours + s.hours().unwrap_or(0.0)) * 100.0).round() / 100.0;
+                totals.hours = ((totals.hours + s.hours().unwrap_or(0.0)) * 100.0).round() / 100.0;
                 if s.origin == Origin::Handoff {
-                    let items = s.handoff_pending.iter().map(|t| pending_from_text(t)).collect();
-                    (PendingAt::Owned(priority_list(items)), PendingSource::Handoff)
+                    let items = s
+                        .handoff_pending
+                        .iter()
+                        .map(|t| pending_from_text(t))
+                        .collect();
+                    (
+                        PendingAt::Owned(priority_list(items)),
+                        PendingSource::Handoff,
+                    )
                 } else {
                     let prev: &[PendingItem] = match &last {
                         Some(PendingAt::Archived(j)) => history.sessions[*j]
@@ -278,9 +286,18 @@ mod tests {
         let as_of = AsOfData {
             sessions,
             hours: sessions as f64,
-            pending: pending.iter().map(|p| PendingItem::new(*p, Priority::Medium)).collect(),
+            pending: pending
+                .iter()
+                .map(|p| PendingItem::new(*p, Priority::Medium))
+                .collect(),
         };
-        from_session(&format!("SESSION_LOGS/{id}.json"), Origin::Archive, &r, None, Some(as_of))
+        from_session(
+            &format!("SESSION_LOGS/{id}.json"),
+            Origin::Archive,
+            &r,
+            None,
+            Some(as_of),
+        )
     }
 
     fn tasks(s: &AsOfState<'_>) -> Vec<String> {
@@ -290,16 +307,42 @@ mod tests {
     #[test]
     fn steps_follow_end_time_with_parallel_sessions() {
         // A starts first and ends last; B runs inside A and is merged first.
-        let mut records = archived("A", "2025-11-15T09:00:00Z", "2025-11-15T12:00:00Z", &["x", "b-next", "a-next"], 2);
-        records.extend(archived("B", "2025-11-15T10:00:00Z", "2025-11-15T11:00:00Z", &["x", "b-next"], 1));
-        records.extend(archived("C", "2025-11-16T10:00:00Z", "2025-11-16T11:00:00Z", &["a-next"], 3));
-        for (line, (text, session, date)) in [("d-b", "B", "2025-11-15"), ("d-a", "A", "2025-11-15"), ("d-c", "C", "2025-11-16")]
-            .into_iter()
-            .enumerate()
+        let mut records = archived(
+            "A",
+            "2025-11-15T09:00:00Z",
+            "2025-11-15T12:00:00Z",
+            &["x", "b-next", "a-next"],
+            2,
+        );
+        records.extend(archived(
+            "B",
+            "2025-11-15T10:00:00Z",
+            "2025-11-15T11:00:00Z",
+            &["x", "b-next"],
+            1,
+        ));
+        records.extend(archived(
+            "C",
+            "2025-11-16T10:00:00Z",
+            "2025-11-16T11:00:00Z",
+            &["a-next"],
+            3,
+        ));
+        for (line, (text, session, date)) in [
+            ("d-b", "B", "2025-11-15"),
+            ("d-a", "A", "2025-11-15"),
+            ("d-c", "C", "2025-11-16"),
+        ]
+        .into_iter()
+        .enumerate()
         {
             records.push(
-                from_decision("DECISIONS_LOG.json", line as u32 + 1, json!({"decision": text, "session_id": session, "date": date}))
-                    .unwrap(),
+                from_decision(
+                    "DECISIONS_LOG.json",
+                    line as u32 + 1,
+                    json!({"decision": text, "session_id": session, "date": date}),
+                )
+                .unwrap(),
             );
         }
         let h = History::from_records(records);
@@ -308,7 +351,13 @@ mod tests {
         let s0 = idx.state(&h, 0).unwrap();
         assert_eq!(s0.session.id, "B");
         assert_eq!(tasks(&s0), vec!["x", "b-next"]);
-        assert_eq!(s0.decisions.iter().map(|d| d.decision.decision.as_str()).collect::<Vec<_>>(), vec!["d-b"]);
+        assert_eq!(
+            s0.decisions
+                .iter()
+                .map(|d| d.decision.decision.as_str())
+                .collect::<Vec<_>>(),
+            vec!["d-b"]
+        );
         assert_eq!(s0.totals.sessions, 1);
         let s1 = idx.state(&h, 1).unwrap();
         assert_eq!(s1.session.id, "A");
@@ -320,15 +369,30 @@ mod tests {
         assert_eq!(idx.next(2), None);
         assert_eq!(idx.prev(0), None);
         assert_eq!(idx.step_of_session("A"), Some(1));
-        assert_eq!(idx.step_at(When::parse("2025-11-15T11:30:00Z").unwrap().at), Some(0));
-        assert_eq!(idx.step_at(When::parse("2025-11-14T00:00:00Z").unwrap().at), None);
-        assert_eq!(idx.step_on(NaiveDate::from_ymd_opt(2025, 11, 15).unwrap()), Some(1));
+        assert_eq!(
+            idx.step_at(When::parse("2025-11-15T11:30:00Z").unwrap().at),
+            Some(0)
+        );
+        assert_eq!(
+            idx.step_at(When::parse("2025-11-14T00:00:00Z").unwrap().at),
+            None
+        );
+        assert_eq!(
+            idx.step_on(NaiveDate::from_ymd_opt(2025, 11, 15).unwrap()),
+            Some(1)
+        );
         assert!(s1.banner().contains("after session A (2/3)"));
     }
 
     #[test]
     fn archives_without_as_of_are_folded() {
-        let mut records = archived("A", "2025-11-15T09:00:00Z", "2025-11-15T10:00:00Z", &["old", "keep"], 1);
+        let mut records = archived(
+            "A",
+            "2025-11-15T09:00:00Z",
+            "2025-11-15T10:00:00Z",
+            &["old", "keep"],
+            1,
+        );
         let r = SessionRecord {
             session_id: "B".into(),
             started_at: Some("2025-11-15T11:00:00Z".into()),
@@ -337,7 +401,13 @@ mod tests {
             next_steps: vec![PendingItem::new("new", Priority::High)],
             ..Default::default()
         };
-        records.extend(from_session("SESSION_LOGS/B.json", Origin::Archive, &r, None, None));
+        records.extend(from_session(
+            "SESSION_LOGS/B.json",
+            Origin::Archive,
+            &r,
+            None,
+            None,
+        ));
         let h = History::from_records(records);
         let idx = AsOfIndex::build(&h);
         let s = idx.state(&h, 1).unwrap();

@@ -321,11 +321,7 @@ pub fn session_body(r: &SessionRecord) -> String {
     );
     push_section(&mut body, "Code", r.code_created.iter().cloned());
     push_section(&mut body, "Files", r.files_modified.iter().cloned());
-    push_section(
-        &mut body,
-        "Services",
-        r.services_deployed.iter().cloned(),
-    );
+    push_section(&mut body, "Services", r.services_deployed.iter().cloned());
     push_section(&mut body, "Commits", r.commits.iter().map(Commit::oneline));
     body
 }
@@ -534,7 +530,12 @@ pub fn from_insight_line(file: &str, line: u32, text: &str) -> Option<Record> {
 
 /// A line of `CODE_REGISTRY.json`: `{"path", "note", "session_id", "date"}`.
 pub fn from_code(file: &str, line: u32, value: &Value) -> Option<Record> {
-    let field = |k: &str| value.get(k).map(value_text).filter(|s| !s.trim().is_empty());
+    let field = |k: &str| {
+        value
+            .get(k)
+            .map(value_text)
+            .filter(|s| !s.trim().is_empty())
+    };
     let path = match value {
         Value::Object(_) => field("path").or_else(|| field("file"))?,
         other => value_text(other),
@@ -667,8 +668,12 @@ mod tests {
         assert_eq!(d.when, None);
         let i = from_insight_line("INSIGHTS.log", 1, "Insight: Check deps early").unwrap();
         assert_eq!(i.title, "Check deps early");
-        let c = from_code("CODE_REGISTRY.json", 1, &json!({"path": "src/a.rs", "date": "2025-11-15"}))
-            .unwrap();
+        let c = from_code(
+            "CODE_REGISTRY.json",
+            1,
+            &json!({"path": "src/a.rs", "date": "2025-11-15"}),
+        )
+        .unwrap();
         assert_eq!(c.title, "src/a.rs");
         assert_eq!(c.when, When::parse("2025-11-15"));
     }

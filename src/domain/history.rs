@@ -130,7 +130,8 @@ pub struct History {
     pub handoffs: Vec<HandoffInfo>,
     pub code: Vec<CodeEntry>,
     pub blockers: Vec<BlockerEntry>,
-    by_id: HashMap<String, usize>,
+    /// Session key → index into `sessions`.
+    by_id: HashMap<u64, usize>,
 }
 
 /// Sort key: dated things by time, undated last.
@@ -246,25 +247,27 @@ impl History {
         // Handoffs claimed by a known session (by recorded or expected file name, or by
         // the session id written in them) belong to it; the others are sessions of their
         // own (a directory made by hand from the seed).
-        let mut claimed: HashMap<String, usize> = HashMap::new();
+        let mut claimed: HashMap<&str, usize> = HashMap::with_capacity(expected.len());
         for (i, f) in expected.iter().enumerate() {
             if let Some(f) = f {
-                claimed.entry(f.clone()).or_insert(i);
+                claimed.entry(f.as_str()).or_insert(i);
             }
         }
-        let ids: HashMap<String, usize> = sessions
+        let ids: HashMap<u64, usize> = sessions
             .iter()
             .enumerate()
             .filter(|(_, s)| !s.id.is_empty())
-            .map(|(i, s)| (s.id.clone(), i))
+            .map(|(i, s)| (session_key(Some(&s.id)), i))
             .collect();
         let mut handoff_infos: Vec<HandoffInfo> = Vec::with_capacity(handoffs.len());
         for (r, w) in handoffs {
             let Data::Handoff(h) = r.data else { continue };
-            let owner = claimed
-                .get(&h.file)
-                .or_else(|| r.session_id.as_ref().and_then(|id| ids.get(id)))
-                .copied();
+            let owner = claimed.get(h.file.as_str()).copied().or_else(|| {
+                let id = r.session_id.as_deref()?;
+                ids.get(&session_key(Some(id)))
+                    .copied()
+                    .filter(|&i| sessions[i].id == id)
+            });
             let dated = (w.date() != NaiveDate::MIN).then_some(w);
             let (at, session_id) = match owner {
                 Some(i) => {
@@ -276,10 +279,7 @@ impl History {
                 }
                 None => {
                     let id = r.session_id.clone().unwrap_or_else(|| {
-                        h.file
-                            .strip_suffix(".md")
-                            .unwrap_or(&h.file)
-                            .to_string()
+                        h.file.strip_suffix(".md").unwrap_or(&h.file).to_string()
                     });
                     let goal = h
                         .summary
@@ -321,29 +321,32 @@ impl History {
             };
             key(a).cmp(&key(b))
         });
-        let by_id: HashMap<String, usize> = sessions
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.id.clone(), i))
-            .collect();
+        let mut by_id: HashMap<u64, usize> = HashMap::with_capacity(sessions.len());
+        for (i, s) in sessions.iter().enumerate() {
+            by_id.entry(session_key(Some(&s.id))).or_insert(i);
+        }
         let end_of = |id: &Option<String>| -> Option<When> {
-            id.as_ref()
-                .and_then(|id| by_id.get(id))
-                .and_then(|&i| sessions[i].ended)
+            let id = id.as_deref()?;
+            let &i = by_id.get(&session_key(Some(id)))?;
+            let s = &sessions[i];
+            if s.id == id { s.ended } else { None }
         };
 
         // Decisions: one per (text, session); entries without a session give way to one
         // with a session. Handoff-only sessions add the decisions their handoff lists.
         let mut decision_entries: Vec<DecisionEntry> = Vec::with_capacity(decisions.len());
-        let mut with_session: HashSet<u64> = HashSet::new();
-        for r in &decisions {
-            if r.session_id.is_some() {
-                with_session.insert(dedupe_key(Kind::Decision, &r.title));
-            }
-        }
-        let mut seen: HashMap<(u64, u64), usize> = HashMap::new();
-        for r in decisions {
-            let key = dedupe_key(Kind::Decision, &r.title);
+        let keys: Vec<u64> = decisions
+            .iter()
+            .map(|r| dedupe_key(Kind::Decision, &r.title))
+            .collect();
+        let with_session: HashSet<u64> = decisions
+            .iter()
+            .zip(&keys)
+            .filter(|(r, _)| r.session_id.is_some())
+            .map(|(_, k)| *k)
+            .collect();
+        let mut seen: HashMap<(u64, u64), usize> = HashMap::with_capacity(decisions.len());
+        for (r, key) in decisions.into_iter().zip(keys) {
             let skey = session_key(r.session_id.as_deref());
             if skey == 0 && with_session.contains(&key) {
                 continue;
@@ -390,15 +393,18 @@ impl History {
         decision_entries.sort_by_key(|d| time_key(d.at));
 
         let mut insight_entries: Vec<InsightEntry> = Vec::with_capacity(insights.len());
-        let mut with_session: HashSet<u64> = HashSet::new();
-        for r in &insights {
-            if r.session_id.is_some() {
-                with_session.insert(dedupe_key(Kind::Insight, &r.title));
-            }
-        }
-        let mut seen: HashSet<(u64, u64)> = HashSet::new();
-        for r in insights {
-            let key = dedupe_key(Kind::Insight, &r.title);
+        let keys: Vec<u64> = insights
+            .iter()
+            .map(|r| dedupe_key(Kind::Insight, &r.title))
+            .collect();
+        let with_session: HashSet<u64> = insights
+            .iter()
+            .zip(&keys)
+            .filter(|(r, _)| r.session_id.is_some())
+            .map(|(_, k)| *k)
+            .collect();
+        let mut seen: HashSet<(u64, u64)> = HashSet::with_capacity(insights.len());
+        for (r, key) in insights.into_iter().zip(keys) {
             let skey = session_key(r.session_id.as_deref());
             if skey == 0 && with_session.contains(&key) || !seen.insert((key, skey)) {
                 continue;
@@ -450,11 +456,14 @@ impl History {
     }
 
     pub fn session(&self, id: &str) -> Option<&SessionInfo> {
-        self.by_id.get(id).map(|&i| &self.sessions[i])
+        self.session_index(id).map(|i| &self.sessions[i])
     }
 
     pub fn session_index(&self, id: &str) -> Option<usize> {
-        self.by_id.get(id).copied()
+        self.by_id
+            .get(&session_key(Some(id)))
+            .copied()
+            .filter(|&i| self.sessions[i].id == id)
     }
 
     /// Sessions whose end (or start, while running) lies in `range`, newest first.
@@ -513,7 +522,9 @@ impl History {
 fn in_window(s: &SessionInfo, at: Option<When>) -> bool {
     let Some(at) = at else { return false };
     match (s.started, s.ended) {
-        (Some(start), Some(end)) if !end.day_only && !at.day_only => at.at >= start && at.at <= end.at,
+        (Some(start), Some(end)) if !end.day_only && !at.day_only => {
+            at.at >= start && at.at <= end.at
+        }
         (_, Some(end)) => at.date() == end.date(),
         (Some(start), None) => at.date() >= start.date_naive(),
         (None, None) => false,
@@ -563,17 +574,35 @@ mod tests {
             primary_goal: format!("goal of {id}"),
             ..Default::default()
         };
-        from_session(&format!("SESSION_LOGS/{id}.json"), Origin::Archive, &r, None, None)
+        from_session(
+            &format!("SESSION_LOGS/{id}.json"),
+            Origin::Archive,
+            &r,
+            None,
+            None,
+        )
     }
 
     #[test]
     fn sessions_are_ordered_by_end_time_not_id() {
-        let mut records = session("2025-11-15-001", "2025-11-15T09:00:00Z", "2025-11-15T12:00:00Z");
-        records.extend(session("2025-11-15-002", "2025-11-15T10:00:00Z", "2025-11-15T11:00:00Z"));
+        let mut records = session(
+            "2025-11-15-001",
+            "2025-11-15T09:00:00Z",
+            "2025-11-15T12:00:00Z",
+        );
+        records.extend(session(
+            "2025-11-15-002",
+            "2025-11-15T10:00:00Z",
+            "2025-11-15T11:00:00Z",
+        ));
         let h = History::from_records(records);
         let ids: Vec<&str> = h.sessions.iter().map(|s| s.id.as_str()).collect();
         assert_eq!(ids, vec!["2025-11-15-002", "2025-11-15-001"]);
-        let newest: Vec<&str> = h.listing(&DateRange::default()).iter().map(|s| s.id.as_str()).collect();
+        let newest: Vec<&str> = h
+            .listing(&DateRange::default())
+            .iter()
+            .map(|s| s.id.as_str())
+            .collect();
         assert_eq!(newest, vec!["2025-11-15-001", "2025-11-15-002"]);
     }
 
@@ -581,14 +610,24 @@ mod tests {
     fn decisions_take_their_sessions_end_and_repeats_collapse() {
         let mut records = session("s1", "2025-11-15T09:00:00Z", "2025-11-15T12:00:00Z");
         records.push(
-            from_decision("DECISIONS_LOG.json", 1, json!({"decision": "Use Redis", "session_id": "s1", "date": "2025-11-15"}))
-                .unwrap(),
+            from_decision(
+                "DECISIONS_LOG.json",
+                1,
+                json!({"decision": "Use Redis", "session_id": "s1", "date": "2025-11-15"}),
+            )
+            .unwrap(),
         );
         records.push(
-            from_decision("UNIFIED_KNOWLEDGE.json", 0, json!({"decision": "Use Redis", "session_id": "s1", "reasoning": "fast"}))
-                .unwrap(),
+            from_decision(
+                "UNIFIED_KNOWLEDGE.json",
+                0,
+                json!({"decision": "Use Redis", "session_id": "s1", "reasoning": "fast"}),
+            )
+            .unwrap(),
         );
-        records.push(from_decision("DECISIONS_LOG.json", 2, json!({"decision": "use redis"})).unwrap());
+        records.push(
+            from_decision("DECISIONS_LOG.json", 2, json!({"decision": "use redis"})).unwrap(),
+        );
         let h = History::from_records(records);
         assert_eq!(h.decisions.len(), 1);
         assert_eq!(h.decisions[0].decision.reasoning.as_deref(), Some("fast"));
@@ -597,8 +636,16 @@ mod tests {
 
     #[test]
     fn unclaimed_handoffs_are_sessions_of_their_own() {
-        let mut records = session("2025-11-15-001", "2025-11-15T09:00:00Z", "2025-11-15T12:00:00Z");
-        records.push(from_handoff("SESSION_HANDOFFS/2025-11-15_session_1.md", "# H\n", None));
+        let mut records = session(
+            "2025-11-15-001",
+            "2025-11-15T09:00:00Z",
+            "2025-11-15T12:00:00Z",
+        );
+        records.push(from_handoff(
+            "SESSION_HANDOFFS/2025-11-15_session_1.md",
+            "# H\n",
+            None,
+        ));
         records.push(from_handoff(
             "SESSION_HANDOFFS/2025-11-16_handoff.md",
             "# Session Handoff - 2025-11-16\n\n## Quick Summary\nDid things\n\n## Pending Items\n- Ship (high)\n\n## Decisions Made This Session\n- Use rsync\n",
@@ -606,13 +653,19 @@ mod tests {
         ));
         let h = History::from_records(records);
         assert_eq!(h.sessions.len(), 2);
-        assert_eq!(h.sessions[0].handoff_file.as_deref(), Some("2025-11-15_session_1.md"));
+        assert_eq!(
+            h.sessions[0].handoff_file.as_deref(),
+            Some("2025-11-15_session_1.md")
+        );
         let s = &h.sessions[1];
         assert_eq!(s.origin, Origin::Handoff);
         assert_eq!(s.id, "2025-11-16_handoff");
         assert_eq!(s.goal, "Did things");
         assert_eq!(h.decisions.len(), 1);
-        assert_eq!(h.decisions[0].session_id.as_deref(), Some("2025-11-16_handoff"));
+        assert_eq!(
+            h.decisions[0].session_id.as_deref(),
+            Some("2025-11-16_handoff")
+        );
         assert_eq!(h.handoffs[0].session_id.as_deref(), Some("2025-11-15-001"));
     }
 

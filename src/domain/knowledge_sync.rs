@@ -215,7 +215,10 @@ fn list(
 fn fresh_decision_id(item: &mut Value, list: &[Value]) {
     let id_of = |v: &Value| v.get("id").and_then(Value::as_str).map(str::to_string);
     let Some(id) = id_of(item) else { return };
-    if !list.iter().any(|v| id_of(v).as_deref() == Some(id.as_str())) {
+    if !list
+        .iter()
+        .any(|v| id_of(v).as_deref() == Some(id.as_str()))
+    {
         return;
     }
     let max = list
@@ -377,7 +380,10 @@ mod tests {
                    {"priority": "medium", "task": "Write runbook", "added_by": "bob-1"},
                    {"priority": "medium", "task": "Add TLS", "added_by": "ana-2"}])
         );
-        assert_eq!(m["best_practices"], json!(["Test endpoints", "Pin versions"]));
+        assert_eq!(
+            m["best_practices"],
+            json!(["Test endpoints", "Pin versions"])
+        );
         assert_eq!(m["revenue_streams"], json!({"sovereign": "live"}));
         assert_eq!(m["last_merged_session"], "ana-2");
         // Key order is upstream's.
@@ -424,8 +430,12 @@ mod tests {
     #[test]
     fn a_file_added_on_both_sides_counts_both() {
         let b = Doc::new();
-        let u = doc(json!({"total_sessions": 1, "core_decisions": [{"id": "decision-001", "decision": "A", "session_id": "x"}]}));
-        let l = doc(json!({"total_sessions": 2, "core_decisions": [{"id": "decision-001", "decision": "B", "session_id": "y"}]}));
+        let u = doc(
+            json!({"total_sessions": 1, "core_decisions": [{"id": "decision-001", "decision": "A", "session_id": "x"}]}),
+        );
+        let l = doc(
+            json!({"total_sessions": 2, "core_decisions": [{"id": "decision-001", "decision": "B", "session_id": "y"}]}),
+        );
         let m = merge_three_way(&b, &u, &l).unwrap();
         assert_eq!(m["total_sessions"], 3);
         assert_eq!(m["core_decisions"][1]["id"], "decision-002");

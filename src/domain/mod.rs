@@ -26,6 +26,7 @@ pub mod scrub;
 pub mod search;
 pub mod services;
 pub mod session;
+pub mod show;
 pub mod stale;
 pub mod template;
 pub mod text;

@@ -455,7 +455,10 @@ mod tests {
         assert_eq!(body["metadata"]["baton_item_id"], "id-1");
         assert_eq!(body["metadata"]["session_id"], "2025-11-15-001");
         let content = body["messages"][0]["content"].as_str().unwrap();
-        assert!(content.starts_with("Session 2025-11-15-001 (Ship)"), "{content}");
+        assert!(
+            content.starts_with("Session 2025-11-15-001 (Ship)"),
+            "{content}"
+        );
         assert!(content.contains("Decisions: Use Axum"), "{content}");
         assert!(content.contains("Next steps: Add TLS"), "{content}");
         let who = Identity {

@@ -27,7 +27,6 @@ use serde::Serialize;
 
 use super::catalog::{Kind, Record, Source, When};
 use super::fold::{Folded, find_all, fold, tokens};
-use super::text::normalize;
 use super::time::parse_timestamp;
 
 /// A title word counts this many times a body word.
@@ -293,8 +292,31 @@ pub fn bm25(idf: f64, tf: f64, len: f64, avg_len: f64) -> f64 {
 /// Identifies the "same" decision or insight across files: kind and normalised title.
 pub fn dedupe_key(kind: Kind, title: &str) -> u64 {
     let mut h = Fnv::default();
-    kind.to_u8().hash(&mut h);
-    normalize(title).hash(&mut h);
+    h.write(&[kind.to_u8()]);
+    // The bytes of `normalize(title)`, without building it (this runs for every record).
+    let mut word = String::new();
+    let mut first = true;
+    for w in title.split_whitespace() {
+        word.clear();
+        for c in w.chars() {
+            if c.is_alphanumeric() || matches!(c, '-' | '_' | '/' | '.' | '$' | '%' | ':') {
+                if c.is_ascii() {
+                    word.push(c.to_ascii_lowercase());
+                } else {
+                    word.extend(c.to_lowercase());
+                }
+            }
+        }
+        let cleaned = word.trim_matches(|c| matches!(c, '.' | ':'));
+        if cleaned.is_empty() {
+            continue;
+        }
+        if !first {
+            h.write(b" ");
+        }
+        h.write(cleaned.as_bytes());
+        first = false;
+    }
     h.finish()
 }
 
@@ -607,9 +629,7 @@ pub fn snippet(body: &str, matches: &[Range<usize>], max_chars: usize) -> Snippe
     let matches = matches
         .iter()
         .filter(|r| r.start >= line_start + from && r.end <= line_start + to)
-        .map(|r| {
-            ((r.start as isize + shift) as usize)..((r.end as isize + shift) as usize)
-        })
+        .map(|r| ((r.start as isize + shift) as usize)..((r.end as isize + shift) as usize))
         .collect();
     Snippet {
         text: text.trim_end().to_string(),
@@ -622,6 +642,7 @@ pub fn snippet(body: &str, matches: &[Range<usize>], max_chars: usize) -> Snippe
 mod tests {
     use super::*;
     use crate::domain::catalog::{Data, Record};
+    use crate::domain::text::normalize;
 
     fn rec(kind: Kind, title: &str, body: &str, when: &str, session: Option<&str>) -> Record {
         Record {
@@ -649,8 +670,16 @@ mod tests {
             q.range.since,
             Some(Bound::Day(NaiveDate::from_ymd_opt(2025, 11, 1).unwrap()))
         );
-        assert!(Query::parse("kind:nope").unwrap_err().contains("unknown kind"));
-        assert!(Query::parse("since:yesterday").unwrap_err().contains("YYYY-MM-DD"));
+        assert!(
+            Query::parse("kind:nope")
+                .unwrap_err()
+                .contains("unknown kind")
+        );
+        assert!(
+            Query::parse("since:yesterday")
+                .unwrap_err()
+                .contains("YYYY-MM-DD")
+        );
         // An unclosed quote runs to the end; a colon inside a word is just text.
         let q = Query::parse(r#"http://x "open phrase"#).unwrap();
         assert_eq!(q.terms[0].folded, "http://x");
@@ -678,9 +707,27 @@ mod tests {
     #[test]
     fn all_words_must_match_anywhere_case_insensitively() {
         let records = vec![
-            rec(Kind::Decision, "Use Redis for caching", "Why: speed", "2025-11-15", Some("a")),
-            rec(Kind::Decision, "Use Postgres", "Why: REDIS was slow", "2025-11-16", Some("b")),
-            rec(Kind::Insight, "Caching is hard", "", "2025-11-17", Some("c")),
+            rec(
+                Kind::Decision,
+                "Use Redis for caching",
+                "Why: speed",
+                "2025-11-15",
+                Some("a"),
+            ),
+            rec(
+                Kind::Decision,
+                "Use Postgres",
+                "Why: REDIS was slow",
+                "2025-11-16",
+                Some("b"),
+            ),
+            rec(
+                Kind::Insight,
+                "Caching is hard",
+                "",
+                "2025-11-17",
+                Some("c"),
+            ),
         ];
         let q = Query::parse("redis caching").unwrap();
         let r = search_records(&records, &q, 10);
@@ -697,27 +744,65 @@ mod tests {
     #[test]
     fn phrases_and_non_ascii() {
         let records = vec![
-            rec(Kind::Handoff, "Übergabe", "Die Straße war gesperrt.\nCafé offen", "2025-11-15", None),
-            rec(Kind::Handoff, "Other", "the street was closed", "2025-11-16", None),
+            rec(
+                Kind::Handoff,
+                "Übergabe",
+                "Die Straße war gesperrt.\nCafé offen",
+                "2025-11-15",
+                None,
+            ),
+            rec(
+                Kind::Handoff,
+                "Other",
+                "the street was closed",
+                "2025-11-16",
+                None,
+            ),
         ];
         let r = search_records(&records, &Query::parse("STRASSE").unwrap(), 10);
         assert_eq!(r.total, 1);
         let h = &r.hits[0];
         assert_eq!(&h.body[h.body_matches[0].clone()], "Straße");
-        assert_eq!(search_records(&records, &Query::parse("übergabe").unwrap(), 10).total, 1);
-        assert_eq!(search_records(&records, &Query::parse("CAFÉ").unwrap(), 10).total, 1);
-        let r = search_records(&records, &Query::parse(r#""street was closed""#).unwrap(), 10);
+        assert_eq!(
+            search_records(&records, &Query::parse("übergabe").unwrap(), 10).total,
+            1
+        );
+        assert_eq!(
+            search_records(&records, &Query::parse("CAFÉ").unwrap(), 10).total,
+            1
+        );
+        let r = search_records(
+            &records,
+            &Query::parse(r#""street was closed""#).unwrap(),
+            10,
+        );
         assert_eq!(r.total, 1);
-        let r = search_records(&records, &Query::parse(r#""closed was street""#).unwrap(), 10);
+        let r = search_records(
+            &records,
+            &Query::parse(r#""closed was street""#).unwrap(),
+            10,
+        );
         assert_eq!(r.total, 0);
     }
 
     #[test]
     fn repeats_across_files_are_shown_once() {
         let records = vec![
-            rec(Kind::Insight, "Check deps early", "", "2025-11-15", Some("s1")),
+            rec(
+                Kind::Insight,
+                "Check deps early",
+                "",
+                "2025-11-15",
+                Some("s1"),
+            ),
             rec(Kind::Insight, "Check deps early", "", "", None),
-            rec(Kind::Insight, "check deps early.", "", "2025-11-20", Some("s2")),
+            rec(
+                Kind::Insight,
+                "check deps early.",
+                "",
+                "2025-11-20",
+                Some("s2"),
+            ),
             rec(Kind::Decision, "Use Redis", "", "2025-11-15", Some("s1")),
             rec(Kind::Decision, "Use Redis", "", "2025-11-15", Some("s1")),
         ];
@@ -725,7 +810,10 @@ mod tests {
         assert_eq!(r.total, 2, "{r:#?}");
         // Equal scores: the more recent first.
         assert_eq!(r.hits[0].session_id.as_deref(), Some("s2"));
-        assert_eq!(search_records(&records, &Query::parse("redis").unwrap(), 10).total, 1);
+        assert_eq!(
+            search_records(&records, &Query::parse("redis").unwrap(), 10).total,
+            1
+        );
     }
 
     #[test]
@@ -736,18 +824,59 @@ mod tests {
         ];
         let r = search_records(&records, &Query::parse("redis kind:insight").unwrap(), 10);
         assert_eq!(r.total, 1);
-        assert_eq!(r.per_kind, vec![KindCount { kind: Kind::Insight, count: 1 }]);
-        let r = search_records(&records, &Query::parse("redis until:2025-11-16").unwrap(), 10);
+        assert_eq!(
+            r.per_kind,
+            vec![KindCount {
+                kind: Kind::Insight,
+                count: 1
+            }]
+        );
+        let r = search_records(
+            &records,
+            &Query::parse("redis until:2025-11-16").unwrap(),
+            10,
+        );
         assert_eq!(r.hits[0].kind, Kind::Decision);
         let r = search_records(&records, &Query::parse("redis").unwrap(), 1);
         assert_eq!(r.hits.len(), 1);
         assert_eq!(r.total, 2);
-        assert_eq!(r.groups()[0].total, r.per_kind.iter().find(|c| c.kind == r.hits[0].kind).unwrap().count);
+        assert_eq!(
+            r.groups()[0].total,
+            r.per_kind
+                .iter()
+                .find(|c| c.kind == r.hits[0].kind)
+                .unwrap()
+                .count
+        );
+    }
+
+    #[test]
+    fn dedupe_keys_follow_normalize() {
+        for t in [
+            "✅ Deploy   Dashboard.",
+            "deploy dashboard",
+            "Use Redis (ROTA-12): fast",
+            "Ünïcode ÉTÉ",
+        ] {
+            let mut h = Fnv::default();
+            h.write(&[Kind::Decision.to_u8()]);
+            h.write(normalize(t).as_bytes());
+            assert_eq!(dedupe_key(Kind::Decision, t), h.finish(), "{t}");
+        }
+        assert_eq!(
+            dedupe_key(Kind::Insight, "✅ Deploy Dashboard."),
+            dedupe_key(Kind::Insight, "deploy   dashboard")
+        );
+        assert_ne!(
+            dedupe_key(Kind::Insight, "a"),
+            dedupe_key(Kind::Decision, "a")
+        );
     }
 
     #[test]
     fn snippets_cut_around_the_first_match() {
-        let body = "first line\nsecond line with the word redis in the middle of a rather long sentence\n";
+        let body =
+            "first line\nsecond line with the word redis in the middle of a rather long sentence\n";
         let at = body.find("redis").unwrap();
         let s = snippet(body, &[at..at + 5], 30);
         assert_eq!(s.line, 2);

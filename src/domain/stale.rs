@@ -47,11 +47,61 @@ impl Stale {
 }
 
 const EXTENSIONS: &[&str] = &[
-    "rs", "py", "ts", "tsx", "js", "jsx", "mjs", "cjs", "go", "java", "kt", "rb", "php", "c",
-    "h", "cc", "cpp", "hpp", "cs", "swift", "md", "json", "jsonl", "toml", "yaml", "yml", "sh",
-    "bash", "sql", "html", "css", "scss", "vue", "svelte", "lock", "txt", "cfg", "ini", "conf",
-    "xml", "gradle", "tf", "proto", "env", "ex", "exs", "erl", "hs", "ml", "scala", "lua", "r",
-    "ipynb", "csv", "dockerfile",
+    "rs",
+    "py",
+    "ts",
+    "tsx",
+    "js",
+    "jsx",
+    "mjs",
+    "cjs",
+    "go",
+    "java",
+    "kt",
+    "rb",
+    "php",
+    "c",
+    "h",
+    "cc",
+    "cpp",
+    "hpp",
+    "cs",
+    "swift",
+    "md",
+    "json",
+    "jsonl",
+    "toml",
+    "yaml",
+    "yml",
+    "sh",
+    "bash",
+    "sql",
+    "html",
+    "css",
+    "scss",
+    "vue",
+    "svelte",
+    "lock",
+    "txt",
+    "cfg",
+    "ini",
+    "conf",
+    "xml",
+    "gradle",
+    "tf",
+    "proto",
+    "env",
+    "ex",
+    "exs",
+    "erl",
+    "hs",
+    "ml",
+    "scala",
+    "lua",
+    "r",
+    "ipynb",
+    "csv",
+    "dockerfile",
 ];
 
 fn has_known_extension(name: &str) -> bool {
@@ -69,11 +119,14 @@ fn has_known_extension(name: &str) -> bool {
 pub fn paths_in(text: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for raw in text.split(|c: char| {
-        c.is_whitespace() || matches!(c, '(' | ')' | ',' | ';' | '"' | '\'' | '`' | '[' | ']' | '<' | '>' | '{' | '}')
+        c.is_whitespace()
+            || matches!(
+                c,
+                '(' | ')' | ',' | ';' | '"' | '\'' | '`' | '[' | ']' | '<' | '>' | '{' | '}'
+            )
     }) {
         let word = raw.trim_end_matches(['.', ':', '!', '?']);
-        if word.is_empty() || word.contains("://") || word.starts_with('-') || word.contains('@')
-        {
+        if word.is_empty() || word.contains("://") || word.starts_with('-') || word.contains('@') {
             continue;
         }
         if !word
@@ -82,12 +135,18 @@ pub fn paths_in(text: &str) -> Vec<String> {
         {
             continue;
         }
-        let last = word.trim_end_matches('/').rsplit('/').next().unwrap_or(word);
+        let last = word
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or(word);
         let is_path = if word.contains('/') {
             last.chars().any(char::is_alphabetic)
                 && (word.ends_with('/') && word.len() > 1
                     || last.rsplit_once('.').is_some_and(|(s, e)| {
-                        !s.is_empty() && (1..=10).contains(&e.len()) && e.chars().all(char::is_alphanumeric)
+                        !s.is_empty()
+                            && (1..=10).contains(&e.len())
+                            && e.chars().all(char::is_alphanumeric)
                     }))
         } else {
             has_known_extension(word)
@@ -139,11 +198,16 @@ mod tests {
     #[test]
     fn finds_paths_not_prose() {
         assert_eq!(
-            paths_in("Moved auth to src/api/auth.rs (see docs/ARCH.md), and/or main.rs; clinics.features"),
+            paths_in(
+                "Moved auth to src/api/auth.rs (see docs/ARCH.md), and/or main.rs; clinics.features"
+            ),
             vec!["src/api/auth.rs", "docs/ARCH.md", "main.rs"]
         );
         assert!(paths_in("see https://x.dev/a.rs and --dir=a/b.c").is_empty());
-        assert_eq!(paths_in("handlers in `web/src/routes/`."), vec!["web/src/routes/"]);
+        assert_eq!(
+            paths_in("handlers in `web/src/routes/`."),
+            vec!["web/src/routes/"]
+        );
         assert!(paths_in("?after=<id>; 1/2 of the time; v1.2").is_empty());
     }
 
@@ -151,9 +215,10 @@ mod tests {
     fn missing_beats_changed_and_changes_count_after_the_date() {
         let mut facts = FileFacts::default();
         facts.missing.insert("gone.rs".into());
-        facts
-            .last_change
-            .insert("a.rs".into(), When::parse("2025-11-16T10:00:00Z").unwrap().at);
+        facts.last_change.insert(
+            "a.rs".into(),
+            When::parse("2025-11-16T10:00:00Z").unwrap().at,
+        );
         let paths = vec!["a.rs".to_string(), "gone.rs".to_string()];
         assert_eq!(
             staleness(&paths, None, &facts).unwrap().reason,

@@ -105,7 +105,12 @@ pub fn build(
     for s in &history.sessions {
         let id = Some(s.id.as_str());
         if let Some(start) = s.started {
-            out.push(entry(When::at(start), EntryKind::SessionStarted, id, s.goal.clone()));
+            out.push(entry(
+                When::at(start),
+                EntryKind::SessionStarted,
+                id,
+                s.goal.clone(),
+            ));
         }
         if let Some(end) = s.ended {
             let mut e = entry(end, EntryKind::SessionEnded, id, s.goal.clone());
@@ -133,10 +138,18 @@ pub fn build(
     }
     for d in &history.decisions {
         let Some(at) = d.at else { continue };
-        let mut e = entry(at, EntryKind::Decision, d.session_id.as_deref(), d.decision.decision.clone());
+        let mut e = entry(
+            at,
+            EntryKind::Decision,
+            d.session_id.as_deref(),
+            d.decision.decision.clone(),
+        );
         e.detail = d.decision.reasoning.clone();
         let mut text = d.decision.decision.clone();
-        for extra in [&d.decision.reasoning, &d.decision.impact].into_iter().flatten() {
+        for extra in [&d.decision.reasoning, &d.decision.impact]
+            .into_iter()
+            .flatten()
+        {
             text.push(' ');
             text.push_str(extra);
         }
@@ -145,11 +158,21 @@ pub fn build(
     }
     for i in &history.insights {
         let Some(at) = i.at else { continue };
-        out.push(entry(at, EntryKind::Insight, i.session_id.as_deref(), i.text.clone()));
+        out.push(entry(
+            at,
+            EntryKind::Insight,
+            i.session_id.as_deref(),
+            i.text.clone(),
+        ));
     }
     for b in &history.blockers {
         let Some(at) = b.at else { continue };
-        let mut e = entry(at, EntryKind::Blocker, b.session_id.as_deref(), b.blocker.clone());
+        let mut e = entry(
+            at,
+            EntryKind::Blocker,
+            b.session_id.as_deref(),
+            b.blocker.clone(),
+        );
         e.detail = b.solution.clone();
         out.push(e);
     }
@@ -162,14 +185,21 @@ pub fn build(
     }
     for h in &history.handoffs {
         let Some(at) = h.at else { continue };
-        let mut e = entry(at, EntryKind::Handoff, h.session_id.as_deref(), h.file.clone());
+        let mut e = entry(
+            at,
+            EntryKind::Handoff,
+            h.session_id.as_deref(),
+            h.file.clone(),
+        );
         e.detail = h.summary.clone();
         out.push(e);
     }
     // Pending work added and finished: the difference between consecutive steps.
     let mut prev: &[crate::domain::items::PendingItem] = &[];
     for step in 0..index.len() {
-        let Some(state) = index.state(history, step) else { continue };
+        let Some(state) = index.state(history, step) else {
+            continue;
+        };
         let id = Some(state.session.id.as_str());
         for p in state.pending {
             if !prev.iter().any(|q| q.task == p.task) {
@@ -180,7 +210,12 @@ pub fn build(
         }
         for q in prev {
             if !state.pending.iter().any(|p| p.task == q.task) {
-                out.push(entry(state.at, EntryKind::PendingFinished, id, q.task.clone()));
+                out.push(entry(
+                    state.at,
+                    EntryKind::PendingFinished,
+                    id,
+                    q.task.clone(),
+                ));
             }
         }
         prev = state.pending;
@@ -221,8 +256,18 @@ mod tests {
     fn one_dated_timeline() {
         let mut records = Vec::new();
         for (id, start, end, pending) in [
-            ("s1", "2025-11-15T09:00:00Z", "2025-11-15T10:00:00Z", vec!["a", "b"]),
-            ("s2", "2025-11-16T09:00:00Z", "2025-11-16T10:00:00Z", vec!["b", "c"]),
+            (
+                "s1",
+                "2025-11-15T09:00:00Z",
+                "2025-11-15T10:00:00Z",
+                vec!["a", "b"],
+            ),
+            (
+                "s2",
+                "2025-11-16T09:00:00Z",
+                "2025-11-16T10:00:00Z",
+                vec!["b", "c"],
+            ),
         ] {
             let r = SessionRecord {
                 session_id: id.into(),
@@ -240,15 +285,29 @@ mod tests {
             let as_of = AsOfData {
                 sessions: 1,
                 hours: 1.0,
-                pending: pending.iter().map(|t| PendingItem::new(*t, Priority::Low)).collect(),
+                pending: pending
+                    .iter()
+                    .map(|t| PendingItem::new(*t, Priority::Low))
+                    .collect(),
             };
             records.extend(from_session("x", Origin::Archive, &r, None, Some(as_of)));
         }
         records.push(
-            from_decision("DECISIONS_LOG.json", 1, json!({"decision": "Split src/app.rs", "session_id": "s1", "date": "2025-11-15"}))
-                .unwrap(),
+            from_decision(
+                "DECISIONS_LOG.json",
+                1,
+                json!({"decision": "Split src/app.rs", "session_id": "s1", "date": "2025-11-15"}),
+            )
+            .unwrap(),
         );
-        records.push(from_code("CODE_REGISTRY.json", 1, &json!({"path": "src/app.rs", "session_id": "s1"})).unwrap());
+        records.push(
+            from_code(
+                "CODE_REGISTRY.json",
+                1,
+                &json!({"path": "src/app.rs", "session_id": "s1"}),
+            )
+            .unwrap(),
+        );
         let h = History::from_records(records);
         let idx = AsOfIndex::build(&h);
         let mut t = build(&h, &idx, &[], Order::OldestFirst);
@@ -271,9 +330,16 @@ mod tests {
             ]
         );
         let mut facts = FileFacts::default();
-        facts.last_change.insert("src/app.rs".into(), When::parse("2025-11-16T09:30:00Z").unwrap().at);
+        facts.last_change.insert(
+            "src/app.rs".into(),
+            When::parse("2025-11-16T09:30:00Z").unwrap().at,
+        );
         mark_stale(&mut t, &facts);
-        let stale: Vec<&str> = t.iter().filter(|e| e.is_stale()).map(|e| e.title.as_str()).collect();
+        let stale: Vec<&str> = t
+            .iter()
+            .filter(|e| e.is_stale())
+            .map(|e| e.title.as_str())
+            .collect();
         assert_eq!(stale, vec!["Split src/app.rs", "src/app.rs"]);
         let newest = build(&h, &idx, &[], Order::NewestFirst);
         assert_eq!(newest[0].kind, EntryKind::SessionEnded);

@@ -336,10 +336,17 @@ fn run(store: &Store) -> Result<GitReport, GitSyncError> {
                 .unwrap_or(0);
             if behind > 0 {
                 let _guard = lock(&layout.lock(), lock_timeout())?;
-                let merged = rebase(&git, &remote.tracking, &rel).map_err(|stop| {
+                // The user's own uncommitted work (outside the directory) is set aside with
+                // its staged part, and put back exactly so.
+                let stash = Stash::save(&git)?;
+                let rebased = rebase(&git, &remote.tracking, &rel);
+                if rebased.is_err() {
                     undo(&git, made.as_ref());
-                    stop.into_error(&remote.tracking)
-                })?;
+                }
+                if let Some(note) = stash.restore(&git) {
+                    report.notes.push(note);
+                }
+                let merged = rebased.map_err(|stop| stop.into_error(&remote.tracking))?;
                 report.pulled += behind;
                 report.knowledge_merged += merged.knowledge;
                 report.notes.extend(merged.notes);
@@ -427,7 +434,10 @@ fn remote_of(git: &Git, branch: &str) -> Option<Remote> {
     if let (Some(name), Some(merge)) = (&configured, &merge)
         && name != "."
     {
-        let remote_branch = merge.strip_prefix("refs/heads/").unwrap_or(merge).to_string();
+        let remote_branch = merge
+            .strip_prefix("refs/heads/")
+            .unwrap_or(merge)
+            .to_string();
         return Some(Remote {
             tracking: format!("refs/remotes/{name}/{remote_branch}"),
             name: name.clone(),
@@ -468,7 +478,9 @@ fn ensure_layout(layout: &Layout) -> Result<Vec<String>, GitSyncError> {
         .filter(|l| !l.starts_with('#'))
         .collect();
     if add_lines(&layout.path(".gitattributes"), GITATTRIBUTES, &attributes)? {
-        notes.push("updated .gitattributes (merge rules for the logs and the knowledge base)".into());
+        notes.push(
+            "updated .gitattributes (merge rules for the logs and the knowledge base)".into(),
+        );
     }
     let ignores = PRIVATE_IGNORES.join("\n") + "\n";
     if add_lines(
@@ -539,24 +551,27 @@ struct Made {
     has_parent: bool,
 }
 
-/// The pathspecs of what sync commits: the directory, without running sessions and
-/// private state, plus the private files meant to travel.
-fn pathspecs(layout: &Layout, rel: &str) -> Vec<String> {
+/// The pathspecs of what sync commits, as two sets (an exclusion applies to a whole set):
+/// the directory without running sessions and private state; and the private files meant
+/// to travel (the config, and `.baton/.gitignore`).
+fn pathspecs(layout: &Layout, rel: &str) -> [Vec<String>; 2] {
     let dir = if rel.is_empty() { "." } else { rel };
-    let mut specs = vec![
+    let tree = vec![
         format!(":(literal){dir}"),
         format!(":(exclude,literal){}", join(rel, layout::ACTIVE)),
         format!(":(exclude,literal){}", join(rel, layout::PRIVATE)),
     ];
-    for name in ["config.json", ".gitignore"] {
-        if layout.private_dir().join(name).is_file() {
-            specs.push(format!(
+    let private = ["config.json", ".gitignore"]
+        .iter()
+        .filter(|name| layout.private_dir().join(name).is_file())
+        .map(|name| {
+            format!(
                 ":(literal){}",
                 join(rel, &format!("{}/{name}", layout::PRIVATE))
-            ));
-        }
-    }
-    specs
+            )
+        })
+        .collect();
+    [tree, private]
 }
 
 fn nul_list(items: &[String]) -> Vec<u8> {
@@ -568,14 +583,23 @@ fn nul_list(items: &[String]) -> Vec<u8> {
     out
 }
 
-fn staged(git: &Git, specs: &[String]) -> Result<Vec<(char, String)>, String> {
-    let mut args = vec!["diff", "--cached", "--name-status", "-z", "--no-renames", "--"];
-    args.extend(specs.iter().map(String::as_str));
-    let out = git.run(&args)?;
-    let mut fields = out.split('\0').filter(|f| !f.is_empty());
+fn staged(git: &Git, specs: &[Vec<String>; 2]) -> Result<Vec<(char, String)>, String> {
     let mut list = Vec::new();
-    while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
-        list.push((status.chars().next().unwrap_or('M'), path.to_string()));
+    for set in specs.iter().filter(|s| !s.is_empty()) {
+        let mut args = vec![
+            "diff",
+            "--cached",
+            "--name-status",
+            "-z",
+            "--no-renames",
+            "--",
+        ];
+        args.extend(set.iter().map(String::as_str));
+        let out = git.run(&args)?;
+        let mut fields = out.split('\0').filter(|f| !f.is_empty());
+        while let (Some(status), Some(path)) = (fields.next(), fields.next()) {
+            list.push((status.chars().next().unwrap_or('M'), path.to_string()));
+        }
     }
     Ok(list)
 }
@@ -588,9 +612,11 @@ fn commit(git: &Git, layout: &Layout, rel: &str) -> Result<Option<Made>, GitSync
         .into_iter()
         .map(|(_, p)| p)
         .collect();
-    let mut add = vec!["add", "-A", "--"];
-    add.extend(specs.iter().map(String::as_str));
-    git.run(&add).map_err(failed)?;
+    for set in specs.iter().filter(|s| !s.is_empty()) {
+        let mut add = vec!["add", "-A", "--"];
+        add.extend(set.iter().map(String::as_str));
+        git.run(&add).map_err(failed)?;
+    }
     let now_staged = staged(git, &specs).map_err(failed)?;
     if now_staged.is_empty() {
         return Ok(None);
@@ -606,11 +632,9 @@ fn commit(git: &Git, layout: &Layout, rel: &str) -> Result<Option<Made>, GitSync
         {
             sessions += 1;
             let mut ignored = Vec::new();
-            if let Ok(Some(a)) = super::read::read_archived(
-                layout,
-                name.trim_end_matches(".json"),
-                &mut ignored,
-            ) {
+            if let Ok(Some(a)) =
+                super::read::read_archived(layout, name.trim_end_matches(".json"), &mut ignored)
+            {
                 decisions += a.record.decisions_made.len();
             }
         }
@@ -661,12 +685,10 @@ fn commit(git: &Git, layout: &Layout, rel: &str) -> Result<Option<Made>, GitSync
 /// were; the working tree is never touched.
 fn undo(git: &Git, made: Option<&Made>) {
     let Some(made) = made else { return };
-    if git.line(&["rev-parse", "HEAD"]).as_deref() != Some(made.sha.as_str()) || !made.has_parent
-    {
+    if git.line(&["rev-parse", "HEAD"]).as_deref() != Some(made.sha.as_str()) || !made.has_parent {
         return;
     }
-    if git.run(&["reset", "--quiet", "--soft", "HEAD~1"]).is_ok() && !made.newly_staged.is_empty()
-    {
+    if git.run(&["reset", "--quiet", "--soft", "HEAD~1"]).is_ok() && !made.newly_staged.is_empty() {
         let _ = git.run_with(
             &[
                 "reset",
@@ -676,6 +698,49 @@ fn undo(git: &Git, made: Option<&Made>) {
             ],
             Some(&nul_list(&made.newly_staged)),
         );
+    }
+}
+
+/// The user's uncommitted changes to tracked files, set aside during the rebase. (Git's
+/// own `--autostash` would give the staged part back unstaged.)
+struct Stash {
+    made: bool,
+}
+
+impl Stash {
+    fn save(git: &Git) -> Result<Stash, GitSyncError> {
+        let before = git.line(&["rev-parse", "-q", "--verify", "refs/stash"]);
+        git.run(&[
+            "stash",
+            "push",
+            "--quiet",
+            "-m",
+            "baton sync: your uncommitted changes",
+        ])
+        .map_err(|e| {
+            GitSyncError::Failed(format!(
+                "could not set your uncommitted changes aside (git stash): {e}; nothing was \
+                     pulled"
+            ))
+        })?;
+        let after = git.line(&["rev-parse", "-q", "--verify", "refs/stash"]);
+        Ok(Stash {
+            made: after.is_some() && after != before,
+        })
+    }
+
+    /// Puts the changes back, staged part staged; a note if they no longer fit.
+    fn restore(self, git: &Git) -> Option<String> {
+        if !self.made {
+            return None;
+        }
+        match git.run(&["stash", "pop", "--index", "--quiet"]) {
+            Ok(_) => None,
+            Err(e) => Some(format!(
+                "your uncommitted changes did not fit on what was pulled ({e}); they are kept in \
+                 `git stash list` (stash@{{0}})"
+            )),
+        }
     }
 }
 
@@ -716,19 +781,10 @@ struct Rebased {
 fn rebase(git: &Git, upstream: &str, rel: &str) -> Result<Rebased, Stop> {
     let knowledge = join(rel, layout::KNOWLEDGE);
     let mut done = Rebased::default();
-    let mut step = git.run(&["rebase", "--autostash", "--quiet", upstream]);
+    let mut step = git.run(&["rebase", "--quiet", upstream]);
     loop {
         let message = match step {
-            Ok(out) => {
-                if out.contains("autostash") && out.contains("onflict") {
-                    done.notes.push(
-                        "your uncommitted changes conflicted with what was pulled; they are kept \
-                         in `git stash list`"
-                            .into(),
-                    );
-                }
-                return Ok(done);
-            }
+            Ok(_) => return Ok(done),
             Err(e) => e,
         };
         if git.in_progress().is_none() {
@@ -820,7 +876,10 @@ fn commits_outside(git: &Git, range: &str, rel: &str) -> Vec<String> {
         return Vec::new();
     };
     let mut found = Vec::new();
-    for record in out.split('\x1e').filter(|r| !r.trim_matches('\0').is_empty()) {
+    for record in out
+        .split('\x1e')
+        .filter(|r| !r.trim_matches('\0').is_empty())
+    {
         let mut parts = record.split(['\n', '\0']).filter(|p| !p.is_empty());
         let Some(hash) = parts.next() else { continue };
         if parts.any(|p| !p.starts_with(&prefix)) {

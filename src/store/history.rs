@@ -9,9 +9,13 @@
 
 use std::path::Path;
 
+use chrono::NaiveDate;
+
+use crate::domain::asof::AsOfIndex;
 use crate::domain::catalog::{Kind, Origin, Record, from_session};
 use crate::domain::history::History;
 use crate::domain::search::{Query, SearchResults};
+use crate::domain::show::{SessionView, view};
 
 use super::StoreError;
 use super::fsio::FsError;
@@ -67,7 +71,13 @@ pub fn volatile_records(store: &Store) -> Result<Vec<Record>, StoreError> {
         && !r.session_id.is_empty()
         && !store.layout.archived(&r.session_id).exists()
     {
-        out.extend(from_session(CURRENT_SESSION, Origin::Current, &r, None, None));
+        out.extend(from_session(
+            CURRENT_SESSION,
+            Origin::Current,
+            &r,
+            None,
+            None,
+        ));
     }
     Ok(out)
 }
@@ -104,6 +114,73 @@ pub fn load_sessions(store: &Store) -> Result<History, StoreError> {
 pub fn search(store: &Store, query: &Query, limit: usize) -> Result<SearchResults, StoreError> {
     let extra = volatile_records(store)?;
     with_index(store, |c| c.search(query, limit, &extra))
+}
+
+/// What `baton show` asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShowTarget {
+    Session(String),
+    /// Every session that started or ended that day (UTC).
+    Day(NaiveDate),
+}
+
+/// The sessions of the first of `targets` that names any, each as it stood (see
+/// `domain::show`), with their handoffs' text, the repository's commits of their time
+/// window, and stale marks. When none names a session: a usage error.
+pub fn session_views(
+    store: &Store,
+    targets: &[ShowTarget],
+) -> Result<Vec<SessionView>, StoreError> {
+    let history = load_history(store)?;
+    let index = AsOfIndex::build(&history);
+    let chosen: Vec<usize> = targets
+        .iter()
+        .map(|t| match t {
+            ShowTarget::Session(id) => history.session_index(id).into_iter().collect(),
+            ShowTarget::Day(day) => (0..history.sessions.len())
+                .filter(|&i| history.sessions[i].on_day(*day))
+                .collect::<Vec<usize>>(),
+        })
+        .find(|c| !c.is_empty())
+        .unwrap_or_default();
+    if chosen.is_empty() {
+        let what = match targets.last() {
+            Some(ShowTarget::Day(day)) => format!("no session {day:?} and none on {day}"),
+            Some(ShowTarget::Session(id)) => format!("no session {id:?}"),
+            None => "nothing asked for".to_string(),
+        };
+        return Err(StoreError::Usage(format!(
+            "{what} in this directory; `baton history` lists them"
+        )));
+    }
+    let layout = &store.layout;
+    let in_repo = super::stale::repo_root(layout).is_some();
+    let mut views = Vec::with_capacity(chosen.len());
+    for i in chosen {
+        let s = &history.sessions[i];
+        let text = s
+            .handoff_file
+            .as_ref()
+            .and_then(|f| std::fs::read(layout.handoff(f)).ok())
+            .map(|b| crate::domain::text::decode(&b).0.into_owned());
+        let commits = match (in_repo, s.started, s.ended) {
+            (true, Some(start), Some(end)) if !end.day_only => {
+                super::stale::repo_commits(layout, start, end.at)
+            }
+            _ => Vec::new(),
+        };
+        if let Some(v) = view(&history, &index, i, text, &commits) {
+            views.push(v);
+        }
+    }
+    let paths: Vec<_> = views.iter().flat_map(SessionView::named_paths).collect();
+    if !paths.is_empty() {
+        let facts = super::stale::file_facts(layout, &paths);
+        for v in &mut views {
+            v.mark_stale(&facts);
+        }
+    }
+    Ok(views)
 }
 
 #[cfg(test)]

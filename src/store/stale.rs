@@ -95,10 +95,19 @@ pub fn file_facts(layout: &Layout, paths: &[(String, When)]) -> FileFacts {
         return facts;
     }
     // Newest first: the first time a file shows up is its last change.
-    let since = format!("--since={}", format_timestamp(earliest - chrono::Duration::days(1)));
+    let since = format!(
+        "--since={}",
+        format_timestamp(earliest - chrono::Duration::days(1))
+    );
     if let Some(log) = git(
         &top,
-        &["log", "--no-color", "--format=%x1e%aI", "--name-only", &since],
+        &[
+            "log",
+            "--no-color",
+            "--format=%x1e%aI",
+            "--name-only",
+            &since,
+        ],
     ) {
         let mut changed: HashMap<String, DateTime<Utc>> = HashMap::new();
         for record in log.split('\x1e').filter(|r| !r.trim().is_empty()) {
@@ -202,7 +211,10 @@ mod tests {
         assert!(facts.missing.contains("src/gone.rs"));
         assert!(!facts.missing.contains("src/a.rs"));
         assert_eq!(
-            facts.last_change.get("src/a.rs").map(|t| format_timestamp(*t)),
+            facts
+                .last_change
+                .get("src/a.rs")
+                .map(|t| format_timestamp(*t)),
             Some("2025-11-20T10:00:00Z".into())
         );
         // Only changes around and after the earliest naming are looked up.

@@ -216,7 +216,12 @@ fn deliver(
             break;
         }
         // Redacted when queued; again now, with today's rules and allowlist.
-        scrub_value(&mut item.payload, &store.allow, "memory sync", &mut Vec::new());
+        scrub_value(
+            &mut item.payload,
+            &store.allow,
+            "memory sync",
+            &mut Vec::new(),
+        );
         let answer = rt.block_on(send(&client, target, &item, left.min(REQUEST_TIMEOUT)));
         match answer {
             Ok(()) => {
@@ -369,11 +374,8 @@ pub fn enqueue_archived(store: &Store, id: &str, now: DateTime<Utc>) -> Result<b
             Some(p) => p.to_string(),
             None => format!("no ended session {id} (SESSION_LOGS/{id}.json)"),
         })?;
-    let _guard = crate::store::fsio::lock(
-        &store.layout.lock(),
-        crate::store::fsio::lock_timeout(),
-    )
-    .map_err(|e| e.to_string())?;
+    let _guard = crate::store::fsio::lock(&store.layout.lock(), crate::store::fsio::lock_timeout())
+        .map_err(|e| e.to_string())?;
     outbox::enqueue_session(&store.layout, &store.allow, &archive, now, true)
         .map(|id| id.is_some())
         .map_err(|e| e.to_string())

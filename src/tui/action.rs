@@ -43,6 +43,11 @@ pub enum Command {
     Checklist,
     /// `r`: check every service now.
     Recheck,
+    /// Time travel: the session browser, a step back, a step forward; search.
+    Browse,
+    StepBack,
+    StepForward,
+    Search,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +70,13 @@ pub enum Action {
     HandoffLoaded {
         file: String,
         text: String,
+    },
+    /// The history (for time travel), read on first use.
+    HistoryLoaded(Box<Result<crate::domain::history::History, String>>),
+    /// The answer to a search of `query`.
+    SearchResults {
+        query: String,
+        result: Box<Result<crate::domain::search::SearchResults, String>>,
     },
     /// A write finished: what to tell the user (redactions included), or why it failed.
     Written(Result<String, String>),
@@ -111,6 +123,10 @@ pub enum Effect {
     /// Read one handoff's text for the preview and the reader.
     LoadHandoff(String),
     Write(WriteOp),
+    /// Read every session's history (time travel).
+    LoadHistory,
+    /// Search the history.
+    Search(String),
     SaveDraft {
         name: String,
         draft: serde_json::Value,

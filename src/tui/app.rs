@@ -46,6 +46,19 @@ pub enum Mode {
     Checklist {
         cursor: usize,
     },
+    /// The session browser (`t`), newest first, with a cursor.
+    Browser {
+        cursor: usize,
+    },
+    /// One session: its context, handoff, decisions and commits (`index` into the history).
+    Session {
+        index: usize,
+        scroll: u16,
+    },
+    /// The search box and its results (`s`), with a cursor on the results.
+    Search {
+        cursor: usize,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -85,6 +98,8 @@ pub struct App {
     pub last_change: Option<Change>,
     /// Service health: trackers, the plan of checks, what the Health pane shows.
     pub health: super::health::HealthState,
+    /// Time travel and search: the history, the as-of step shown, the search box.
+    pub travel: super::timetravel::TimeTravel,
     /// The selected handoff's text: (file name, text).
     pub preview: Option<(String, String)>,
     pub theme: Theme,
@@ -118,6 +133,7 @@ impl App {
             now,
             last_change: None,
             health: Default::default(),
+            travel: Default::default(),
             preview: None,
             theme,
             form: None,
@@ -228,9 +244,13 @@ impl App {
                     self.last_change = Some(Change { what, at });
                     self.dirty = true;
                 }
-                vec![Effect::Load]
+                let mut effects = vec![Effect::Load];
+                effects.extend(self.forget_history());
+                effects
             }
             Action::Loaded(result) => self.on_loaded(*result),
+            Action::HistoryLoaded(result) => self.on_history(*result),
+            Action::SearchResults { query, result } => self.on_search_results(query, *result),
             Action::Synced(report) => self.on_synced(*report),
             Action::HealthChecked {
                 service,
@@ -255,13 +275,14 @@ impl App {
                 Vec::new()
             }
             Ok(board) => {
-                self.board = board;
                 self.loaded = true;
                 self.load_error = None;
-                for pane in Pane::ALL {
-                    self.refilter(pane);
+                if self.in_past() {
+                    // The past stays on screen; the live board waits for Esc.
+                    self.travel.live = Some(Box::new(board));
+                } else {
+                    self.set_board(board);
                 }
-                self.clamp_all();
                 // SERVICES.json may be what changed: re-plan the checks (a no-op if not).
                 let mut effects = self.health.plan(&self.board.services);
                 effects.extend(self.sync_effects());
@@ -270,6 +291,27 @@ impl App {
                 effects
             }
         }
+    }
+
+    /// Shows `board`, re-deriving every pane's rows (selections follow their items).
+    pub fn set_board(&mut self, board: Board) {
+        self.board = board;
+        for pane in Pane::ALL {
+            self.refilter(pane);
+        }
+        self.clamp_all();
+        self.dirty = true;
+    }
+
+    /// Selects row `pos` of `pane` (and remembers the item, for reloads).
+    pub fn select_row(&mut self, pane: Pane, pos: usize) {
+        let len = self.rows[pane.index()].len();
+        if len == 0 {
+            return;
+        }
+        self.lists[pane.index()].selected = pos.min(len - 1);
+        self.remember_key(pane);
+        self.scroll_into_view(pane);
     }
 
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
@@ -299,6 +341,9 @@ impl App {
                 };
             }
             Mode::Checklist { cursor } => return self.on_checklist_key(*cursor, key),
+            Mode::Browser { cursor } => return self.on_browser_key(*cursor, key),
+            Mode::Session { index, scroll } => return self.on_session_key(*index, *scroll, key),
+            Mode::Search { cursor } => return self.on_search_key(*cursor, key),
             _ => {}
         }
         if self.mode == Mode::Help {
@@ -344,7 +389,16 @@ impl App {
             }
             (Mode::Detail, Command::Back | Command::Open) => self.mode = Mode::Normal,
             (Mode::Detail, _) => {}
-            (Mode::Form | Mode::Confirm { .. } | Mode::Checklist { .. } | Mode::Filtering, _) => {}
+            (
+                Mode::Form
+                | Mode::Confirm { .. }
+                | Mode::Checklist { .. }
+                | Mode::Filtering
+                | Mode::Browser { .. }
+                | Mode::Session { .. }
+                | Mode::Search { .. },
+                _,
+            ) => {}
             (_, Command::WriteHandoff) => return self.open_handoff_form(),
             (_, Command::EndSession) => return self.open_end_form(),
             (_, Command::LogDecision) => return self.open_decision_form(),
@@ -407,8 +461,14 @@ impl App {
                 if !self.lists[pane.index()].filter.is_empty() {
                     self.lists[pane.index()].filter.clear();
                     self.refilter(pane);
+                } else if self.in_past() {
+                    self.back_to_now();
                 }
             }
+            (_, Command::Browse) => return self.open_browser(),
+            (_, Command::StepBack) => return self.step_time(true),
+            (_, Command::StepForward) => return self.step_time(false),
+            (_, Command::Search) => return self.open_search(),
             (_, Command::Open) => match self.focus {
                 Pane::Handoffs if self.selected_handoff().is_some() => {
                     self.mode = Mode::Reader { scroll: 0 }

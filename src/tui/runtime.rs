@@ -164,6 +164,18 @@ fn spawn_effect(effect: Effect, store: &std::sync::Arc<Store>, tx: &mpsc::Unboun
                 return;
             }
             Effect::LoadDrafts => Action::DraftsLoaded(store.load_drafts().unwrap_or_default()),
+            Effect::LoadHistory => Action::HistoryLoaded(Box::new(
+                crate::store::history::load_history(&store).map_err(|e| e.to_string()),
+            )),
+            Effect::Search(query) => {
+                let result = crate::domain::search::Query::parse(&query).and_then(|q| {
+                    crate::store::history::search(&store, &q, 200).map_err(|e| e.to_string())
+                });
+                Action::SearchResults {
+                    query,
+                    result: Box::new(result),
+                }
+            }
             Effect::CaptureGit { session_id, since } => {
                 let window = crate::store::git::capture(&store.layout.root, since, Utc::now());
                 Action::GitCaptured {

@@ -297,7 +297,10 @@ fn serve(mut stream: TcpStream, state: &(Mutex<State>, Condvar), stop: &AtomicBo
                     if !duplicate {
                         s.stored.insert(key, (n, req.json()));
                     }
-                    (200, json!({ "status": if duplicate { "duplicate" } else { "stored" } }))
+                    (
+                        200,
+                        json!({ "status": if duplicate { "duplicate" } else { "stored" } }),
+                    )
                 }
             }
         }

@@ -178,7 +178,9 @@ impl<'a> Dec<'a> {
         }
         let secs = self.i()?;
         let nanos = u32::try_from(self.u()?).map_err(|_| Corrupt)?;
-        DateTime::from_timestamp(secs, nanos).ok_or(Corrupt).map(Some)
+        DateTime::from_timestamp(secs, nanos)
+            .ok_or(Corrupt)
+            .map(Some)
     }
 
     pub fn date(&mut self) -> DResult<Option<NaiveDate>> {
@@ -190,15 +192,21 @@ impl<'a> Dec<'a> {
     }
 
     pub fn u32_le(&mut self) -> DResult<u32> {
-        Ok(u32::from_le_bytes(self.bytes(4)?.try_into().map_err(|_| Corrupt)?))
+        Ok(u32::from_le_bytes(
+            self.bytes(4)?.try_into().map_err(|_| Corrupt)?,
+        ))
     }
 
     pub fn u64_le(&mut self) -> DResult<u64> {
-        Ok(u64::from_le_bytes(self.bytes(8)?.try_into().map_err(|_| Corrupt)?))
+        Ok(u64::from_le_bytes(
+            self.bytes(8)?.try_into().map_err(|_| Corrupt)?,
+        ))
     }
 
     pub fn i64_le(&mut self) -> DResult<i64> {
-        Ok(i64::from_le_bytes(self.bytes(8)?.try_into().map_err(|_| Corrupt)?))
+        Ok(i64::from_le_bytes(
+            self.bytes(8)?.try_into().map_err(|_| Corrupt)?,
+        ))
     }
 }
 
@@ -289,7 +297,14 @@ fn dec_pendings(d: &mut Dec<'_>) -> DResult<Vec<PendingItem>> {
 }
 
 fn enc_counts(e: &mut Enc, c: &SessionCounts) {
-    for v in [c.decisions, c.achievements, c.insights, c.blockers, c.next_steps, c.code] {
+    for v in [
+        c.decisions,
+        c.achievements,
+        c.insights,
+        c.blockers,
+        c.next_steps,
+        c.code,
+    ] {
         e.u(v as u64);
     }
 }
@@ -305,18 +320,9 @@ fn dec_counts(d: &mut Dec<'_>) -> DResult<SessionCounts> {
     })
 }
 
-/// How much of a record's data to decode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Detail {
-    /// What listings need (a session's dates, counts and handoff; a handoff's dates and
-    /// summary); lists are left empty.
-    Head,
-    Full,
-}
-
-/// Data is written as a head and a length-prefixed tail, so listings can skip the tail.
-pub fn enc_data(e: &mut Enc, data: &Data) {
-    let mut tail = Enc::default();
+/// Data is written as a head (what listings read) and a tail (lists), kept apart so a
+/// listing reads only heads.
+pub fn enc_data(e: &mut Enc, tail: &mut Enc, data: &Data) {
     match data {
         Data::None => e.buf.push(0),
         Data::Session(s) => {
@@ -339,10 +345,10 @@ pub fn enc_data(e: &mut Enc, data: &Data) {
                     tail.buf.push(1);
                     tail.u(a.sessions);
                     tail.f(a.hours);
-                    enc_pendings(&mut tail, &a.pending);
+                    enc_pendings(tail, &a.pending);
                 }
             }
-            enc_pendings(&mut tail, &s.next_steps);
+            enc_pendings(tail, &s.next_steps);
             tail.strs(&s.finished);
             tail.u(s.commits.len() as u64);
             for c in &s.commits {
@@ -365,72 +371,57 @@ pub fn enc_data(e: &mut Enc, data: &Data) {
         }
         Data::Decision(dec) => {
             e.buf.push(3);
-            e.os(dec.reasoning.as_deref());
-            e.os(dec.impact.as_deref());
-            e.os(dec.status.as_deref());
-            e.os(dec.date.as_deref());
-            e.os(dec.id.as_deref());
-            enc_extra(e, &dec.extra);
+            tail.os(dec.reasoning.as_deref());
+            tail.os(dec.impact.as_deref());
+            tail.os(dec.status.as_deref());
+            tail.os(dec.date.as_deref());
+            tail.os(dec.id.as_deref());
+            enc_extra(tail, &dec.extra);
         }
         Data::Blocker { solution, lesson } => {
             e.buf.push(4);
-            e.os(solution.as_deref());
-            e.os(lesson.as_deref());
+            tail.os(solution.as_deref());
+            tail.os(lesson.as_deref());
         }
         Data::Code { path, note } => {
             e.buf.push(5);
             e.s(path);
-            e.os(note.as_deref());
+            tail.os(note.as_deref());
         }
     }
-    e.s_bytes(&tail.buf);
 }
 
-impl Enc {
-    fn s_bytes(&mut self, v: &[u8]) {
-        self.u(v.len() as u64);
-        self.buf.extend_from_slice(v);
-    }
-}
-
-/// Decodes what [`enc_data`] wrote; `title` and `session` complete decisions.
+/// Decodes what [`enc_data`] wrote; `tail` is `None` for [`Detail::Head`] (lists stay
+/// empty, optional details `None`). `title` and `session` complete decisions.
 pub fn dec_data(
     d: &mut Dec<'_>,
-    detail: Detail,
+    tail: Option<&[u8]>,
     title: &str,
     session: Option<&str>,
 ) -> DResult<Data> {
     let tag = d.bytes(1)?[0];
-    let data = match tag {
+    let mut t = tail.map(Dec::new);
+    Ok(match tag {
         0 => Data::None,
         1 => {
-            let origin = Origin::from_u8(d.bytes(1)?[0]);
-            let started = d.time()?;
-            let ended = d.time()?;
-            let duration_hours = if d.b()? { Some(d.f()?) } else { None };
-            let counts = dec_counts(d)?;
-            let handoff_file = d.os()?;
             let mut s = SessionData {
-                origin,
-                started,
-                ended,
-                duration_hours,
-                counts,
-                handoff_file,
+                origin: Origin::from_u8(d.bytes(1)?[0]),
+                started: d.time()?,
+                ended: d.time()?,
+                duration_hours: if d.b()? { Some(d.f()?) } else { None },
+                counts: dec_counts(d)?,
+                handoff_file: d.os()?,
                 ..SessionData::default()
             };
-            let n = d.len()?;
-            let tail = d.bytes(n)?;
-            if detail == Detail::Full {
-                let mut t = Dec::new(tail);
+            if let Some(t) = &mut t {
                 if t.b()? {
                     s.as_of = Some(AsOfData {
                         sessions: t.u()?,
                         hours: t.f()?,
-                        pending: dec_pendings(&mut t)?,
+                        pending: dec_pendings(t)?,
                     });
                 }
-                s.next_steps = dec_pendings(&mut t)?;
+                s.next_steps = dec_pendings(t)?;
                 s.finished = t.strs()?;
                 let n = t.len()?;
                 for _ in 0..n {
@@ -443,7 +434,7 @@ pub fn dec_data(
                 }
                 s.files_modified = t.strs()?;
             }
-            return Ok(Data::Session(Box::new(s)));
+            Data::Session(Box::new(s))
         }
         2 => {
             let mut h = HandoffData {
@@ -454,46 +445,51 @@ pub fn dec_data(
                 counts: dec_counts(d)?,
                 ..HandoffData::default()
             };
-            let n = d.len()?;
-            let tail = d.bytes(n)?;
-            if detail == Detail::Full {
-                let mut t = Dec::new(tail);
+            if let Some(t) = &mut t {
                 h.pending = t.strs()?;
                 h.decisions = t.strs()?;
             }
-            return Ok(Data::Handoff(Box::new(h)));
+            Data::Handoff(Box::new(h))
         }
         3 => {
             let mut dec = Decision::new(title);
-            dec.reasoning = d.os()?;
-            dec.impact = d.os()?;
-            dec.status = d.os()?;
-            dec.date = d.os()?;
-            dec.id = d.os()?;
-            dec.extra = dec_extra(d)?;
             dec.session_id = session.map(str::to_string);
+            if let Some(t) = &mut t {
+                dec.reasoning = t.os()?;
+                dec.impact = t.os()?;
+                dec.status = t.os()?;
+                dec.date = t.os()?;
+                dec.id = t.os()?;
+                dec.extra = dec_extra(t)?;
+            }
             Data::Decision(Box::new(dec))
         }
-        4 => Data::Blocker {
-            solution: d.os()?,
-            lesson: d.os()?,
+        4 => match &mut t {
+            Some(t) => Data::Blocker {
+                solution: t.os()?,
+                lesson: t.os()?,
+            },
+            None => Data::Blocker {
+                solution: None,
+                lesson: None,
+            },
         },
         5 => Data::Code {
             path: d.s()?,
-            note: d.os()?,
+            note: match &mut t {
+                Some(t) => t.os()?,
+                None => None,
+            },
         },
         _ => return Err(Corrupt),
-    };
-    let n = d.len()?;
-    d.bytes(n)?;
-    Ok(data)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::catalog::from_archive;
     use crate::domain::archive::{ArchivedSession, AsOf};
+    use crate::domain::catalog::from_archive;
     use crate::domain::session::SessionRecord;
 
     #[test]
@@ -539,21 +535,26 @@ mod tests {
             as_of: Some(AsOf {
                 total_sessions: 3,
                 total_hours: 4.5,
-                pending_work: vec![serde_json::json!({"priority": "low", "task": "t", "added_by": "s0", "n": 1})],
+                pending_work: vec![
+                    serde_json::json!({"priority": "low", "task": "t", "added_by": "s0", "n": 1}),
+                ],
             }),
         };
         let records = from_archive("SESSION_LOGS/s1.json", &a);
-        let mut e = Enc::default();
-        enc_data(&mut e, &records[0].data);
-        let full = dec_data(&mut Dec::new(&e.buf), Detail::Full, "", None).unwrap();
+        let (mut e, mut tail) = (Enc::default(), Enc::default());
+        enc_data(&mut e, &mut tail, &records[0].data);
+        let full = dec_data(&mut Dec::new(&e.buf), Some(&tail.buf), "", None).unwrap();
         let (Data::Session(got), Data::Session(want)) = (&full, &records[0].data) else {
             panic!()
         };
-        assert_eq!(got.as_of.as_ref().unwrap().pending[0].to_value(), want.as_of.as_ref().unwrap().pending[0].to_value());
+        assert_eq!(
+            got.as_of.as_ref().unwrap().pending[0].to_value(),
+            want.as_of.as_ref().unwrap().pending[0].to_value()
+        );
         assert_eq!(got.next_steps[0].task, "next");
         assert_eq!(got.finished, want.finished);
         assert_eq!(got.ended, want.ended);
-        let head = dec_data(&mut Dec::new(&e.buf), Detail::Head, "", None).unwrap();
+        let head = dec_data(&mut Dec::new(&e.buf), None, "", None).unwrap();
         let Data::Session(head) = head else { panic!() };
         assert!(head.as_of.is_none());
         assert_eq!(head.handoff_file, want.handoff_file);

@@ -37,12 +37,11 @@ use crate::domain::search::{
 
 use super::fsio::{self, FsError, atomic_write, io_err};
 use codec::{Corrupt, Dec, Enc, hash};
-pub use codec::Detail;
+pub use segment::{Detail, Stat};
 use segment::{Segment, UnitInput};
-pub use segment::Stat;
 use sources::{Found, SourceKind, Stamp};
 
-const MAGIC: &[u8; 8] = b"BATONMF1";
+const MAGIC: &[u8; 8] = b"BATONMF2";
 const MANIFEST: &str = "manifest";
 /// More segments than this are merged into one (the largest is kept unless mostly dead).
 pub const MAX_SEGMENTS: usize = 8;
@@ -144,7 +143,9 @@ impl Manifest {
         }
         let next_gen = d.u()?;
         let n = d.len()?;
-        let segments = (0..n).map(|_| d.u()).collect::<Result<Vec<u64>, Corrupt>>()?;
+        let segments = (0..n)
+            .map(|_| d.u())
+            .collect::<Result<Vec<u64>, Corrupt>>()?;
         let n = d.len()?;
         let mut files = Vec::with_capacity(n);
         for _ in 0..n {
@@ -354,14 +355,16 @@ impl Catalog {
             report.rebuilt = true;
         }
 
-        let found = sources::scan(root);
+        let mut found = sources::scan(root);
+        found.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         report.files = found.len();
         let now = sources::stamp(SystemTime::now());
-        let mut old: HashMap<String, FileState> = manifest
-            .files
-            .drain(..)
-            .map(|f| (f.path.clone(), f))
-            .collect();
+        // The manifest lists files sorted by path, like `found`: walk both together.
+        let mut files = std::mem::take(&mut manifest.files);
+        files.sort_by(|a, b| a.path.cmp(&b.path));
+        let mut old = files.into_iter().peekable();
+        let mut gone = false;
+        let mut prev_kb: Option<FileState> = None;
         let mut states: Vec<FileState> = Vec::with_capacity(found.len());
         let mut jobs: Vec<Job> = Vec::new();
         // (index into states, position of the unit among its file's units) per job.
@@ -370,17 +373,23 @@ impl Catalog {
         let mut kb: Option<&Found> = None;
 
         for f in &found {
+            while old.peek().is_some_and(|o| o.path < f.path) {
+                old.next();
+                gone = true;
+            }
+            let prev = old.next_if(|o| o.path == f.path);
             if f.kind == SourceKind::Knowledge {
                 kb = Some(f);
+                prev_kb = prev;
                 continue;
             }
-            let prev = old.remove(&f.path);
-            if let Some(p) = &prev
-                && p.same_stat(f)
-            {
-                states.push(p.clone());
-                continue;
-            }
+            let prev = match prev {
+                Some(p) if p.same_stat(f) => {
+                    states.push(p);
+                    continue;
+                }
+                other => other,
+            };
             changed = true;
             let Some(bytes) = read_file(f)? else { continue };
             let bytes = Arc::new(bytes);
@@ -398,7 +407,9 @@ impl Catalog {
                 Some(p) if p.kind == f.kind && whole => p
                     .units
                     .iter()
-                    .filter(|u| u.start == 0 && u.end == bytes.len() as u64 && part_intact(&bytes, u))
+                    .filter(|u| {
+                        u.start == 0 && u.end == bytes.len() as u64 && part_intact(&bytes, u)
+                    })
                     .take(1)
                     .cloned()
                     .collect(),
@@ -468,7 +479,6 @@ impl Catalog {
             .iter()
             .find(|f| f.kind == SourceKind::DecisionLog)
             .map(|f| (f.size, f.mtime));
-        let prev_kb = old.remove(crate::store::layout::KNOWLEDGE);
         if let Some(f) = kb {
             let keep = prev_kb
                 .as_ref()
@@ -512,7 +522,7 @@ impl Catalog {
                 states.push(state);
             }
         }
-        if !old.is_empty() {
+        if gone || old.next().is_some() {
             changed = true; // files that are gone
         }
 
@@ -530,6 +540,7 @@ impl Catalog {
                 }
                 segments.push((g, Segment::open(&dir.join(seg_name(g)))?));
             }
+            states.sort_by(|a, b| a.path.cmp(&b.path));
             manifest.files = states;
             let live = live_units(&segments, &manifest.files);
             // Drop segments nothing refers to any more.
@@ -578,7 +589,7 @@ impl Catalog {
         for (i, (_, seg)) in self.segments.iter().enumerate() {
             let live = &self.live[i];
             let list = seg.records(
-                |s| live.get(s.unit as usize).copied().unwrap_or(false) && keep(s),
+                |_, s| live.get(s.unit as usize).copied().unwrap_or(false) && keep(s),
                 detail,
                 with_body,
             )?;
@@ -624,7 +635,10 @@ impl Catalog {
                 }
             }
         }
-        let extra_len: Vec<u32> = extra.iter().map(|r| word_count(&r.title, &r.body)).collect();
+        let extra_len: Vec<u32> = extra
+            .iter()
+            .map(|r| word_count(&r.title, &r.body))
+            .collect();
         for (r, len) in extra.iter().zip(&extra_len) {
             if Kind::SEARCHED.contains(&r.kind) {
                 docs += 1.0;
@@ -667,7 +681,9 @@ impl Catalog {
                     .stats
                     .iter()
                     .zip(tf)
-                    .filter(|(s, f)| **f > 0 && Kind::SEARCHED.contains(&s.kind) && self.is_live(si, s))
+                    .filter(|(s, f)| {
+                        **f > 0 && Kind::SEARCHED.contains(&s.kind) && self.is_live(si, s)
+                    })
                     .count() as f64;
             }
             for (d, s) in seg.stats.iter().enumerate() {
@@ -696,10 +712,7 @@ impl Catalog {
             for (si, wanted) in by_seg {
                 let seg = &self.segments[si].1;
                 let recs: Vec<(u32, Record)> = if wanted.len() > 256 {
-                    seg.records(|_| true, Detail::Head, true)?
-                        .into_iter()
-                        .filter(|(d, _)| wanted.contains(d))
-                        .collect()
+                    seg.records(|d, _| wanted.contains(&d), Detail::Head, true)?
                 } else {
                     let mut v = Vec::with_capacity(wanted.len());
                     for &d in &wanted {
@@ -796,7 +809,10 @@ fn prepare(dir: &Path) -> Result<(), FsError> {
     fs::create_dir_all(dir).map_err(io_err(dir))?;
     let ignore = dir.join(".gitignore");
     if !ignore.exists() {
-        atomic_write(&ignore, b"# baton's search and history index: a cache, rebuilt when missing\n*\n")?;
+        atomic_write(
+            &ignore,
+            b"# baton's search and history index: a cache, rebuilt when missing\n*\n",
+        )?;
     }
     Ok(())
 }
@@ -923,10 +939,13 @@ fn merge(
             keep.push((g, seg));
             continue;
         }
-        let list = seg.records(|s| live[i][s.unit as usize], Detail::Full, true)?;
+        let list = seg.records(|_, s| live[i][s.unit as usize], Detail::Full, true)?;
         let mut by_unit: HashMap<u32, Vec<Record>> = HashMap::new();
         for (d, r) in list {
-            by_unit.entry(seg.stats[d as usize].unit).or_default().push(r);
+            by_unit
+                .entry(seg.stats[d as usize].unit)
+                .or_default()
+                .push(r);
         }
         for (u, info) in seg.units.iter().enumerate() {
             if !live[i][u] {

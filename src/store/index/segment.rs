@@ -5,14 +5,16 @@
 //! - units: per unit its first record, record count and file;
 //! - stats: per record 40 fixed bytes (kind, day-only flag, unit, word count, time, dedupe
 //!   key, session key): everything ranking and filtering need, read without decoding text;
-//! - record offsets and records (session, title, data; bodies live apart);
-//! - bodies;
+//! - record offsets and record heads (session, title, where its body and tail are, and what
+//!   listings need of its data), then tails (lists, reasons) and bodies, apart so that a
+//!   listing reads only heads;
 //! - the dictionary: sorted words, each followed by `\n` (so a substring scan over the blob
 //!   finds every word containing the needle), their end offsets and posting offsets;
 //! - postings: per word, (record delta, weighted frequency) varint pairs.
 //!
-//! Readers load the header, units, stats and dictionary, and read records, bodies and
-//! postings only for what they need.
+//! Records are ordered by kind (sessions, handoffs, decisions, …), so the records of the
+//! kinds a reader wants are one range. Readers load the header, units, stats and dictionary,
+//! and read heads, tails, bodies and postings only for what they need.
 
 use std::collections::HashMap;
 use std::fs::File;
@@ -23,10 +25,20 @@ use crate::domain::catalog::{Kind, Record, Source, When};
 use crate::domain::fold::{fold, tokens};
 use crate::domain::search::{TITLE_WEIGHT, dedupe_key, session_key};
 
-use super::codec::{Corrupt, DResult, Dec, Detail, Enc, dec_data, enc_data};
+use super::codec::{Corrupt, DResult, Dec, Enc, dec_data, enc_data};
 
-const MAGIC: &[u8; 8] = b"BATONSG1";
-const HEADER: usize = 8 + 4 * 4 + 8 + 9 * 8;
+/// How much of a record to decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Heads only: a session's dates, counts and handoff; a handoff's dates and summary;
+    /// titles and sessions of the rest. Lists are empty, reasons `None`.
+    Head,
+    Full,
+}
+
+const MAGIC: &[u8; 8] = b"BATONSG2";
+const SECTIONS: usize = 10;
+const HEADER: usize = 8 + 4 * 4 + 8 + SECTIONS * 8;
 pub const STAT_SIZE: usize = 40;
 
 /// The records of one source unit (a file, or a part of an append-only log).
@@ -66,9 +78,9 @@ impl Stat {
         e.u32_le(self.unit);
         e.u32_le(self.len);
         // 0: no date; else the nanoseconds plus one.
-        let (secs, nanos) = self
-            .when
-            .map_or((0, 0), |w| (w.at.timestamp(), w.at.timestamp_subsec_nanos() + 1));
+        let (secs, nanos) = self.when.map_or((0, 0), |w| {
+            (w.at.timestamp(), w.at.timestamp_subsec_nanos() + 1)
+        });
         e.u32_le(nanos);
         e.i64_le(secs);
         e.u64_le(self.key);
@@ -109,60 +121,72 @@ pub fn build(units: &[UnitInput]) -> Vec<u8> {
     let mut unit_table = Enc::default();
     let mut rec_offsets: Vec<u64> = Vec::new();
     let mut records = Enc::default();
+    let mut tails = Enc::default();
+    let mut head = Enc::default();
     let mut bodies: Vec<u8> = Vec::new();
     let mut total_len: u64 = 0;
     let mut n: u32 = 0;
     let mut doc_terms: Vec<(u32, u32)> = Vec::new();
 
-    for (u, unit) in units.iter().enumerate() {
-        unit_table.u32_le(n);
+    for unit in units {
+        unit_table.u32_le(0); // unused: records are ordered by kind, not by unit
         unit_table.u32_le(unit.records.len() as u32);
         unit_table.s(&unit.file);
-        for r in &unit.records {
-            let searched = Kind::SEARCHED.contains(&r.kind);
-            let mut len = 0u32;
-            if searched {
-                doc_terms.clear();
-                for (text, weight) in [(&r.title, TITLE_WEIGHT), (&r.body, 1)] {
-                    let folded = fold(text);
-                    for t in tokens(&folded) {
-                        len += 1;
-                        let id = match term_ids.get(t) {
-                            Some(&id) => id,
-                            None => {
-                                let id = postings.len() as u32;
-                                term_ids.insert(t.to_string(), id);
-                                postings.push(Vec::new());
-                                id
-                            }
-                        };
-                        doc_terms.push((id, weight));
-                    }
+    }
+    let mut order: Vec<(u32, &Record)> = units
+        .iter()
+        .enumerate()
+        .flat_map(|(u, unit)| unit.records.iter().map(move |r| (u as u32, r)))
+        .collect();
+    order.sort_by_key(|(_, r)| r.kind);
+    for (u, r) in order {
+        let mut len = 0u32;
+        if Kind::SEARCHED.contains(&r.kind) {
+            doc_terms.clear();
+            for (text, weight) in [(&r.title, TITLE_WEIGHT), (&r.body, 1)] {
+                let folded = fold(text);
+                for t in tokens(&folded) {
+                    len += 1;
+                    let id = match term_ids.get(t) {
+                        Some(&id) => id,
+                        None => {
+                            let id = postings.len() as u32;
+                            term_ids.insert(t.to_string(), id);
+                            postings.push(Vec::new());
+                            id
+                        }
+                    };
+                    doc_terms.push((id, weight));
                 }
-                doc_terms.sort_unstable_by_key(|(id, _)| *id);
-                let mut i = 0;
-                while i < doc_terms.len() {
-                    let id = doc_terms[i].0;
-                    let mut tf = 0;
-                    while i < doc_terms.len() && doc_terms[i].0 == id {
-                        tf += doc_terms[i].1;
-                        i += 1;
-                    }
-                    postings[id as usize].push((n, tf));
-                }
-                total_len += u64::from(len);
             }
-            Stat::of(r, u as u32, len).encode(&mut stats);
-            rec_offsets.push(records.buf.len() as u64);
-            records.os(r.session_id.as_deref());
-            records.s(&r.title);
-            records.u(u64::from(r.source.line));
-            records.u(bodies.len() as u64);
-            records.u(r.body.len() as u64);
-            bodies.extend_from_slice(r.body.as_bytes());
-            enc_data(&mut records, &r.data);
-            n += 1;
+            doc_terms.sort_unstable_by_key(|(id, _)| *id);
+            let mut i = 0;
+            while i < doc_terms.len() {
+                let id = doc_terms[i].0;
+                let mut tf = 0;
+                while i < doc_terms.len() && doc_terms[i].0 == id {
+                    tf += doc_terms[i].1;
+                    i += 1;
+                }
+                postings[id as usize].push((n, tf));
+            }
+            total_len += u64::from(len);
         }
+        Stat::of(r, u, len).encode(&mut stats);
+        rec_offsets.push(records.buf.len() as u64);
+        let tail_at = tails.buf.len();
+        head.buf.clear();
+        enc_data(&mut head, &mut tails, &r.data);
+        records.os(r.session_id.as_deref());
+        records.s(&r.title);
+        records.u(u64::from(r.source.line));
+        records.u(bodies.len() as u64);
+        records.u(r.body.len() as u64);
+        records.u(tail_at as u64);
+        records.u((tails.buf.len() - tail_at) as u64);
+        records.buf.extend_from_slice(&head.buf);
+        bodies.extend_from_slice(r.body.as_bytes());
+        n += 1;
     }
     rec_offsets.push(records.buf.len() as u64);
 
@@ -192,11 +216,12 @@ pub fn build(units: &[UnitInput]) -> Vec<u8> {
         offs.u64_le(*o);
     }
 
-    let sections: [&[u8]; 9] = [
+    let sections: [&[u8]; SECTIONS] = [
         &unit_table.buf,
         &stats.buf,
         &offs.buf,
         &records.buf,
+        &tails.buf,
         &bodies,
         &blob,
         &ends.buf,
@@ -245,7 +270,7 @@ pub struct Segment {
     pub stats: Vec<Stat>,
     n_terms: u32,
     /// Start of each section, and the file's end.
-    offs: [u64; 10],
+    offs: [u64; SECTIONS + 1],
     terms: Option<Terms>,
     postings: Option<Vec<u8>>,
 }
@@ -273,11 +298,11 @@ impl Segment {
         let n_terms = d.u32_le()?;
         d.u32_le()?;
         d.u64_le()?; // total word count (kept for tools; ranking sums live records)
-        let mut offs = [0u64; 10];
-        for o in offs.iter_mut().take(9) {
+        let mut offs = [0u64; SECTIONS + 1];
+        for o in offs.iter_mut().take(SECTIONS) {
             *o = d.u64_le()?;
         }
-        offs[9] = size;
+        offs[SECTIONS] = size;
         if offs.windows(2).any(|w| w[0] > w[1]) || offs[0] != HEADER as u64 {
             return Err(Corrupt);
         }
@@ -305,7 +330,7 @@ impl Segment {
         if stats.iter().any(|s| s.unit >= n_units) {
             return Err(Corrupt);
         }
-        if sec(2).1 != (u64::from(records) + 1) * 8 || sec(6).1 != u64::from(n_terms) * 4 {
+        if sec(2).1 != (u64::from(records) + 1) * 8 || sec(7).1 != u64::from(n_terms) * 4 {
             return Err(Corrupt);
         }
         Ok(Segment {
@@ -326,19 +351,18 @@ impl Segment {
 
     fn load_terms(&mut self) -> DResult<&Terms> {
         if self.terms.is_none() {
-            let blob = self.section(5)?;
+            let blob = self.section(6)?;
             let ends: Vec<u32> = self
-                .section(6)?
+                .section(7)?
                 .chunks_exact(4)
                 .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
                 .collect();
             let post_offs: Vec<u64> = self
-                .section(7)?
+                .section(8)?
                 .chunks_exact(8)
                 .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
                 .collect();
-            if ends.len() != self.n_terms as usize || post_offs.len() != self.n_terms as usize + 1
-            {
+            if ends.len() != self.n_terms as usize || post_offs.len() != self.n_terms as usize + 1 {
                 return Err(Corrupt);
             }
             self.terms = Some(Terms {
@@ -369,10 +393,10 @@ impl Segment {
             .iter()
             .map(|&i| (terms.post_offs[i], terms.post_offs[i + 1]))
             .collect();
-        let post_start = self.offs[8];
+        let post_start = self.offs[9];
         // Many words: read all postings once (and keep them); few: read just those.
         if ranges.len() > 32 && self.postings.is_none() {
-            self.postings = Some(self.section(8)?);
+            self.postings = Some(self.section(9)?);
         }
         for (from, to) in ranges {
             if to < from {
@@ -380,9 +404,7 @@ impl Segment {
             }
             let owned;
             let bytes: &[u8] = match &self.postings {
-                Some(all) => all
-                    .get(from as usize..to as usize)
-                    .ok_or(Corrupt)?,
+                Some(all) => all.get(from as usize..to as usize).ok_or(Corrupt)?,
                 None => {
                     owned = read_at(&self.file, post_start + from, to - from)?;
                     &owned
@@ -401,32 +423,54 @@ impl Segment {
         Ok(())
     }
 
-    fn decode_record(
+    fn read_range(&self, section: usize, from: u64, to: u64) -> DResult<Vec<u8>> {
+        let (start, end) = (self.offs[section], self.offs[section + 1]);
+        if to < from || start + to > end {
+            return Err(Corrupt);
+        }
+        read_at(&self.file, start + from, to - from)
+    }
+
+    /// Decodes a head; `tails` and `bodies` hold the bytes from `tails_at` / `bodies_at` of
+    /// their sections (`None`: not wanted).
+    fn decode_head(
         &self,
         bytes: &[u8],
         i: u32,
-        detail: Detail,
-        body: Option<&[u8]>,
+        tails: Option<(&[u8], u64)>,
+        bodies: Option<(&[u8], u64)>,
     ) -> DResult<Record> {
         let stat = self.stats.get(i as usize).ok_or(Corrupt)?;
         let mut d = Dec::new(bytes);
         let session_id = d.os()?;
         let title = d.s()?;
         let line = u32::try_from(d.u()?).map_err(|_| Corrupt)?;
-        let body_off = d.u()?;
-        let body_len = d.u()?;
-        let data = dec_data(&mut d, detail, &title, session_id.as_deref())?;
-        let body = match body {
-            Some(all) => {
-                let from = usize::try_from(body_off).map_err(|_| Corrupt)?;
-                let to = from + usize::try_from(body_len).map_err(|_| Corrupt)?;
-                std::str::from_utf8(all.get(from..to).ok_or(Corrupt)?)
-                    .map_err(|_| Corrupt)?
-                    .to_string()
-            }
+        let (body_off, body_len) = (d.u()?, d.u()?);
+        let (tail_off, tail_len) = (d.u()?, d.u()?);
+        let slice =
+            |buf: Option<(&'_ [u8], u64)>, off: u64, len: u64| -> DResult<Option<Vec<u8>>> {
+                let Some((all, base)) = buf else {
+                    return Ok(None);
+                };
+                let from =
+                    usize::try_from(off.checked_sub(base).ok_or(Corrupt)?).map_err(|_| Corrupt)?;
+                let to = from
+                    .checked_add(usize::try_from(len).map_err(|_| Corrupt)?)
+                    .ok_or(Corrupt)?;
+                Ok(Some(all.get(from..to).ok_or(Corrupt)?.to_vec()))
+            };
+        let tail = slice(tails, tail_off, tail_len)?;
+        let data = dec_data(&mut d, tail.as_deref(), &title, session_id.as_deref())?;
+        let body = match slice(bodies, body_off, body_len)? {
+            Some(b) => String::from_utf8(b).map_err(|_| Corrupt)?,
             None => String::new(),
         };
-        let file = self.units.get(stat.unit as usize).ok_or(Corrupt)?.file.clone();
+        let file = self
+            .units
+            .get(stat.unit as usize)
+            .ok_or(Corrupt)?
+            .file
+            .clone();
         Ok(Record {
             kind: stat.kind,
             when: stat.when,
@@ -438,67 +482,97 @@ impl Segment {
         })
     }
 
-    fn record_range(&self, offs: &[u8], i: u32) -> DResult<(usize, usize)> {
-        let at = |k: usize| -> DResult<usize> {
-            let b = offs.get(k * 8..k * 8 + 8).ok_or(Corrupt)?;
-            usize::try_from(u64::from_le_bytes(b.try_into().map_err(|_| Corrupt)?))
-                .map_err(|_| Corrupt)
-        };
-        let (from, to) = (at(i as usize)?, at(i as usize + 1)?);
-        if to < from {
-            return Err(Corrupt);
-        }
-        Ok((from, to))
+    /// Where a head says its body and tail are.
+    fn places(bytes: &[u8]) -> DResult<((u64, u64), (u64, u64))> {
+        let mut d = Dec::new(bytes);
+        d.os()?;
+        d.skip_str()?;
+        d.u()?;
+        Ok(((d.u()?, d.u()?), (d.u()?, d.u()?)))
     }
 
-    /// One record, with its body.
+    /// One record, whole.
     pub fn record(&self, i: u32) -> DResult<Record> {
         if i >= self.records {
             return Err(Corrupt);
         }
-        let offs = read_at(&self.file, self.offs[2] + u64::from(i) * 8, 16)?;
-        let (from, to) = self.record_range(&offs, 0)?;
-        let bytes = read_at(&self.file, self.offs[3] + from as u64, (to - from) as u64)?;
-        // The body's place comes from the record itself.
-        let mut d = Dec::new(&bytes);
-        d.os()?;
-        d.skip_str()?;
-        d.u()?;
-        let body_off = d.u()?;
-        let body_len = d.u()?;
-        if self.offs[4] + body_off + body_len > self.offs[5] {
-            return Err(Corrupt);
-        }
-        let body = read_at(&self.file, self.offs[4] + body_off, body_len)?;
-        let r = self.decode_record(&bytes, i, Detail::Full, None)?;
-        let body = String::from_utf8(body).map_err(|_| Corrupt)?;
-        Ok(Record { body, ..r })
+        let offs = self.read_range(2, u64::from(i) * 8, u64::from(i) * 8 + 16)?;
+        let from = u64::from_le_bytes(offs[0..8].try_into().map_err(|_| Corrupt)?);
+        let to = u64::from_le_bytes(offs[8..16].try_into().map_err(|_| Corrupt)?);
+        let head = self.read_range(3, from, to)?;
+        let ((body_off, body_len), (tail_off, tail_len)) = Self::places(&head)?;
+        let tail = self.read_range(4, tail_off, tail_off + tail_len)?;
+        let body = self.read_range(5, body_off, body_off + body_len)?;
+        self.decode_head(&head, i, Some((&tail, tail_off)), Some((&body, body_off)))
     }
 
-    /// Every record `keep` accepts (by its stat), in order, with or without bodies.
+    /// Every record `keep` accepts (by its number and stat), in order, as `detail` says, with or
+    /// without bodies. Reads only the range of records kept (records are ordered by kind).
     pub fn records(
         &self,
-        keep: impl Fn(&Stat) -> bool,
+        keep: impl Fn(u32, &Stat) -> bool,
         detail: Detail,
         with_body: bool,
     ) -> DResult<Vec<(u32, Record)>> {
-        let offs = self.section(2)?;
-        let all = self.section(3)?;
-        let bodies = if with_body {
-            Some(self.section(4)?)
+        let wanted: Vec<u32> = (0..self.records)
+            .filter(|&i| keep(i, &self.stats[i as usize]))
+            .collect();
+        let (Some(&first), Some(&last)) = (wanted.first(), wanted.last()) else {
+            return Ok(Vec::new());
+        };
+        let offs = self.read_range(2, u64::from(first) * 8, u64::from(last) * 8 + 16)?;
+        let at = |i: u32| -> DResult<u64> {
+            let k = ((i - first) * 8) as usize;
+            Ok(u64::from_le_bytes(
+                offs.get(k..k + 8)
+                    .ok_or(Corrupt)?
+                    .try_into()
+                    .map_err(|_| Corrupt)?,
+            ))
+        };
+        let base = at(first)?;
+        let heads = self.read_range(3, base, at(last + 1)?)?;
+        let head_of = |i: u32| -> DResult<&[u8]> {
+            let from = usize::try_from(at(i)? - base).map_err(|_| Corrupt)?;
+            let to = usize::try_from(at(i + 1)?.checked_sub(base).ok_or(Corrupt)?)
+                .map_err(|_| Corrupt)?;
+            heads.get(from..to).ok_or(Corrupt)
+        };
+        // The spans of tails and bodies the kept records use.
+        let (mut tail_span, mut body_span) = ((u64::MAX, 0u64), (u64::MAX, 0u64));
+        if detail == Detail::Full || with_body {
+            for &i in &wanted {
+                let ((bo, bl), (to, tl)) = Self::places(head_of(i)?)?;
+                tail_span = (tail_span.0.min(to), tail_span.1.max(to + tl));
+                body_span = (body_span.0.min(bo), body_span.1.max(bo + bl));
+            }
+        }
+        let read_span = |section: usize, span: (u64, u64)| -> DResult<Option<(Vec<u8>, u64)>> {
+            if span.0 == u64::MAX {
+                return Ok(Some((Vec::new(), 0)));
+            }
+            Ok(Some((self.read_range(section, span.0, span.1)?, span.0)))
+        };
+        let tails = if detail == Detail::Full {
+            read_span(4, tail_span)?
         } else {
             None
         };
-        let mut out = Vec::new();
-        for (i, stat) in self.stats.iter().enumerate() {
-            if !keep(stat) {
-                continue;
-            }
-            let (from, to) = self.record_range(&offs, i as u32)?;
-            let bytes = all.get(from..to).ok_or(Corrupt)?;
+        let bodies = if with_body {
+            read_span(5, body_span)?
+        } else {
+            None
+        };
+        let mut out = Vec::with_capacity(wanted.len());
+        for i in wanted {
             out.push((
-                i as u32,
-                self.decode_record(bytes, i as u32, detail, bodies.as_deref())?,
+                i,
+                self.decode_head(
+                    head_of(i)?,
+                    i,
+                    tails.as_ref().map(|(b, o)| (b.as_slice(), *o)),
+                    bodies.as_ref().map(|(b, o)| (b.as_slice(), *o)),
+                )?,
             ));
         }
         Ok(out)
@@ -533,23 +607,39 @@ mod tests {
         let mut seg = Segment::open(&path).unwrap();
         assert_eq!(seg.records, 3);
         assert_eq!(seg.units[1].file, "SESSION_HANDOFFS/a.md");
+        // Ordered by kind: the handoff first, then the decisions.
         let mut tf = vec![0u32; 3];
         seg.accumulate("redis", &mut tf).unwrap();
-        assert_eq!(tf, vec![TITLE_WEIGHT, 1, 0]);
+        assert_eq!(tf, vec![0, TITLE_WEIGHT, 1]);
         let mut tf = vec![0u32; 3];
         seg.accumulate("strasse", &mut tf).unwrap();
-        assert_eq!(tf, vec![0, 0, 1]);
-        let r = seg.record(1).unwrap();
+        assert_eq!(tf, vec![1, 0, 0]);
+        let r = seg.record(2).unwrap();
         assert_eq!(r.title, "Use Postgres");
         assert_eq!(r.body, "Why: redis was slow\n");
         assert_eq!(r.source.line, 2);
-        assert_eq!(r.decision().unwrap().reasoning.as_deref(), Some("redis was slow"));
-        let all = seg.records(|_| true, Detail::Full, true).unwrap();
+        assert_eq!(
+            r.decision().unwrap().reasoning.as_deref(),
+            Some("redis was slow")
+        );
+        let all = seg.records(|_, _| true, Detail::Full, true).unwrap();
         assert_eq!(all.len(), 3);
-        assert_eq!(all[2].1.body, "# Über\n\nDie Straße");
-        assert_eq!(all[0].1, units[0].records[0]);
+        assert_eq!(all[0].1.body, "# Über\n\nDie Straße");
+        assert_eq!(all[1].1, units[0].records[0]);
+        let heads = seg
+            .records(|_, s| s.kind == Kind::Decision, Detail::Head, false)
+            .unwrap();
+        assert_eq!(heads.len(), 2);
+        assert_eq!(heads[1].1.title, "Use Postgres");
+        assert_eq!(heads[1].1.decision().unwrap().reasoning, None);
         // Truncation is detected, not a panic.
         std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
-        assert!(Segment::open(&path).is_err() || Segment::open(&path).unwrap().records(|_| true, Detail::Full, true).is_err());
+        assert!(
+            Segment::open(&path).is_err()
+                || Segment::open(&path)
+                    .unwrap()
+                    .records(|_, _| true, Detail::Full, true)
+                    .is_err()
+        );
     }
 }

@@ -125,9 +125,18 @@ fn list(root: &Path, dir: &str, ext: &str, kind: SourceKind, out: &mut Vec<Found
 
 /// Every file the index covers, with its size and modification time.
 pub fn scan(root: &Path) -> Vec<Found> {
-    let mut out = Vec::new();
-    list(root, ARCHIVE, ".json", SourceKind::Archive, &mut out);
-    list(root, HANDOFFS, ".md", SourceKind::Handoff, &mut out);
+    // The two big directories are listed at the same time (a stat per file adds up).
+    let (mut out, handoffs) = std::thread::scope(|s| {
+        let h = s.spawn(|| {
+            let mut v = Vec::new();
+            list(root, HANDOFFS, ".md", SourceKind::Handoff, &mut v);
+            v
+        });
+        let mut v = Vec::new();
+        list(root, ARCHIVE, ".json", SourceKind::Archive, &mut v);
+        (v, h.join().unwrap_or_default())
+    });
+    out.extend(handoffs);
     for (name, kind) in [
         (DECISIONS_LOG, SourceKind::DecisionLog),
         (INSIGHTS_DB, SourceKind::InsightsDb),

@@ -44,7 +44,18 @@ pub fn header(app: &App, frame: &mut Frame<'_>, area: Rect) {
     }
     lines.push(Line::from(first));
 
-    if !app.board.exists && app.loaded {
+    if app.in_past() {
+        lines.push(Line::styled(
+            fit(
+                &format!(
+                    " ⏪ {} · [ ] step · t browse · Esc back to now",
+                    app.travel.banner
+                ),
+                w,
+            ),
+            t.warning(),
+        ));
+    } else if !app.board.exists && app.loaded {
         lines.push(Line::styled(
             fit(
                 " Directory does not exist yet: `baton init` creates it (watching for it)",
@@ -147,6 +158,9 @@ pub fn footer(app: &App, frame: &mut Frame<'_>, area: Rect) {
         }
         Mode::Confirm { .. } => " y yes · n no".to_string(),
         Mode::Checklist { .. } => " j/k move · Space toggle · Esc close".to_string(),
+        Mode::Browser { .. } => " j/k move · Enter open as it stood · Esc close".to_string(),
+        Mode::Session { .. } => " j/k scroll · Esc back · [ ] step · t browse".to_string(),
+        Mode::Search { .. } => " type to search · \"phrase\" · kind:decision · ↑↓ pick · Enter open · Esc close".to_string(),
         Mode::Normal if w >= 110 => {
             " ? help · Tab pane · Enter open · / filter · h handoff · e end · d decision · n new · q quit".to_string()
         }

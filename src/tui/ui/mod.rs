@@ -3,6 +3,7 @@
 mod chrome;
 pub mod fit;
 mod form;
+mod history;
 pub mod markdown;
 mod overlay;
 mod panes;
@@ -41,6 +42,9 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
         }
         Mode::Confirm { ref prompt, .. } => form::confirm(app, frame, frame.area(), prompt),
         Mode::Checklist { cursor } => form::checklist(app, frame, cursor),
+        Mode::Browser { cursor } => history::browser(app, frame, cursor),
+        Mode::Session { index, scroll } => history::session(app, frame, index, scroll),
+        Mode::Search { cursor } => history::search(app, frame, cursor),
         Mode::Normal | Mode::Filtering => {}
     }
 }

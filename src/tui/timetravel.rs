@@ -1,0 +1,427 @@
+//! Time travel in the dashboard: the session browser (`t`), the as-of view (`[`/`]`, Esc
+//! back to now) and search (`s`). The history is read on first use (an effect) and dropped
+//! when files change; the as-of view swaps the board the panes draw for one built from the
+//! step's state, so every pane, filter and key works the same in the past.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use crate::domain::asof::AsOfIndex;
+use crate::domain::board::{Board, HandoffRef};
+use crate::domain::history::History;
+use crate::domain::knowledge::Knowledge;
+use crate::domain::search::SearchResults;
+
+use super::action::Effect;
+use super::app::{App, Mode};
+use super::pane::Pane;
+
+/// What the history-dependent view was asked for, to open once the history arrives.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Want {
+    Browser,
+    /// `[` (true) or `]` (false) from now.
+    Step(bool),
+}
+
+/// The history and its as-of index, read on first use.
+#[derive(Debug, Clone, Default)]
+pub struct TimeTravel {
+    pub history: Option<Box<History>>,
+    pub index: AsOfIndex,
+    /// Asked for before the history arrived.
+    pub wanted: Option<Want>,
+    /// The as-of step shown, and the live board kept aside meanwhile.
+    pub step: Option<usize>,
+    pub live: Option<Box<Board>>,
+    pub banner: String,
+    /// The search box and its last answer.
+    pub query: String,
+    pub results: Option<Box<SearchResults>>,
+    pub searching: bool,
+}
+
+impl App {
+    /// The board as it is now (the live one, also while looking at the past).
+    pub fn live_board(&self) -> &Board {
+        self.travel.live.as_deref().unwrap_or(&self.board)
+    }
+
+    pub fn in_past(&self) -> bool {
+        self.travel.step.is_some()
+    }
+
+    /// `t`: the session browser.
+    pub fn open_browser(&mut self) -> Vec<Effect> {
+        self.dirty = true;
+        match &self.travel.history {
+            Some(h) => {
+                // Newest first; start on the session shown, else the newest.
+                let current = self
+                    .travel
+                    .step
+                    .and_then(|s| self.travel.index.session_index(s))
+                    .map(|i| h.sessions.len() - 1 - i)
+                    .unwrap_or(0);
+                self.mode = Mode::Browser { cursor: current };
+                Vec::new()
+            }
+            None => {
+                self.travel.wanted = Some(Want::Browser);
+                self.notice = Some("reading the history…".into());
+                vec![Effect::LoadHistory]
+            }
+        }
+    }
+
+    /// `[` / `]`.
+    pub fn step_time(&mut self, back: bool) -> Vec<Effect> {
+        self.dirty = true;
+        if self.travel.history.is_none() {
+            self.travel.wanted = Some(Want::Step(back));
+            self.notice = Some("reading the history…".into());
+            return vec![Effect::LoadHistory];
+        }
+        let target = match (self.travel.step, back) {
+            (None, true) => self.travel.index.latest(),
+            (None, false) => None,
+            (Some(s), true) => self.travel.index.prev(s).or(Some(s)),
+            (Some(s), false) => self.travel.index.next(s),
+        };
+        match target {
+            Some(step) => self.show_step(step),
+            None => self.back_to_now(),
+        }
+        Vec::new()
+    }
+
+    /// Shows the directory as it stood after `step`.
+    pub fn show_step(&mut self, step: usize) {
+        let Some(history) = self.travel.history.as_deref() else {
+            return;
+        };
+        let Some(state) = self.travel.index.state(history, step) else {
+            return;
+        };
+        let live = self
+            .travel
+            .live
+            .take()
+            .unwrap_or_else(|| Box::new(std::mem::take(&mut self.board)));
+        let mut knowledge = Knowledge::default();
+        knowledge
+            .doc
+            .insert("total_sessions".into(), state.totals.sessions.into());
+        knowledge
+            .doc
+            .insert("total_hours".into(), serde_json::json!(state.totals.hours));
+        knowledge
+            .doc
+            .insert("last_updated".into(), state.at.to_text().into());
+        let board = Board {
+            exists: true,
+            knowledge,
+            pending: {
+                let mut items = state.pending.to_vec();
+                items.sort_by_key(|i| i.priority);
+                items
+            },
+            decisions: state
+                .decisions
+                .iter()
+                .map(|d| {
+                    let mut decision = d.decision.clone();
+                    decision.date = decision
+                        .date
+                        .or_else(|| d.at.map(|w| w.date().format("%Y-%m-%d").to_string()));
+                    decision.session_id = decision.session_id.or_else(|| d.session_id.clone());
+                    decision
+                })
+                .collect(),
+            // Newest first, as the live pane lists them.
+            handoffs: state
+                .handoffs
+                .iter()
+                .rev()
+                .map(|h| HandoffRef {
+                    file_name: h.file.clone(),
+                    date: h.at.map(|w| w.date()),
+                    modified: None,
+                })
+                .collect(),
+            active: Vec::new(),
+            services: live.services.clone(),
+            problems: Vec::new(),
+            ..Board::default()
+        };
+        self.travel.banner = state.banner();
+        let session_handoff = state.session.handoff_file.clone();
+        self.travel.step = Some(step);
+        self.travel.live = Some(live);
+        self.set_board(board);
+        // The step's own handoff is the one to read.
+        if let Some(file) = session_handoff
+            && let Some(pos) = self.board.handoffs.iter().position(|h| h.file_name == file)
+        {
+            self.select_row(Pane::Handoffs, pos);
+        }
+    }
+
+    /// Esc in the past: back to the live board.
+    pub fn back_to_now(&mut self) {
+        if let Some(live) = self.travel.live.take() {
+            self.travel.step = None;
+            self.set_board(*live);
+        }
+        self.dirty = true;
+    }
+
+    pub fn on_history(&mut self, result: Result<History, String>) -> Vec<Effect> {
+        self.dirty = true;
+        self.notice = None;
+        match result {
+            Err(e) => {
+                self.notice = Some(format!("history not read: {e}"));
+                Vec::new()
+            }
+            Ok(history) => {
+                self.travel.index = AsOfIndex::build(&history);
+                self.travel.history = Some(Box::new(history));
+                match self.travel.wanted.take() {
+                    Some(Want::Browser) => self.open_browser(),
+                    Some(Want::Step(back)) => self.step_time(back),
+                    None => {
+                        // Re-read after a change while in the past: stay on the same session.
+                        if let Some(step) = self.travel.step {
+                            let step = step.min(self.travel.index.len().saturating_sub(1));
+                            self.show_step(step);
+                        }
+                        Vec::new()
+                    }
+                }
+            }
+        }
+    }
+
+    /// Files changed: the history is stale; re-read it now only if the past is on screen.
+    pub fn forget_history(&mut self) -> Vec<Effect> {
+        let shown = self.travel.history.is_some()
+            && (self.in_past() || matches!(self.mode, Mode::Browser { .. }));
+        self.travel.history = None;
+        if shown {
+            vec![Effect::LoadHistory]
+        } else {
+            Vec::new()
+        }
+    }
+
+    pub fn on_browser_key(&mut self, cursor: usize, key: KeyEvent) -> Vec<Effect> {
+        self.dirty = true;
+        let Some(history) = self.travel.history.as_deref() else {
+            self.mode = Mode::Normal;
+            return Vec::new();
+        };
+        let n = history.sessions.len();
+        let last = n.saturating_sub(1);
+        match key.code {
+            KeyCode::Esc | KeyCode::Char('q' | 't') => self.mode = Mode::Normal,
+            KeyCode::Char('j') | KeyCode::Down => {
+                self.mode = Mode::Browser {
+                    cursor: (cursor + 1).min(last),
+                }
+            }
+            KeyCode::Char('k') | KeyCode::Up => {
+                self.mode = Mode::Browser {
+                    cursor: cursor.saturating_sub(1),
+                }
+            }
+            KeyCode::PageDown => {
+                self.mode = Mode::Browser {
+                    cursor: (cursor + 10).min(last),
+                }
+            }
+            KeyCode::PageUp => {
+                self.mode = Mode::Browser {
+                    cursor: cursor.saturating_sub(10),
+                }
+            }
+            KeyCode::Char('g') | KeyCode::Home => self.mode = Mode::Browser { cursor: 0 },
+            KeyCode::Char('G') | KeyCode::End => self.mode = Mode::Browser { cursor: last },
+            KeyCode::Enter => {
+                // The list is newest first; sessions are stored oldest first.
+                let Some(index) = last.checked_sub(cursor) else {
+                    return Vec::new();
+                };
+                let id = history.sessions[index].id.clone();
+                match self.travel.index.step_of_session(&id) {
+                    Some(step) => {
+                        self.show_step(step);
+                        self.mode = Mode::Session { index, scroll: 0 };
+                    }
+                    // Still running: its view, over the live dashboard.
+                    None => self.mode = Mode::Session { index, scroll: 0 },
+                }
+                return self.handoff_for_view(index);
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Asks for the session's handoff text (the session view shows it).
+    fn handoff_for_view(&mut self, index: usize) -> Vec<Effect> {
+        let file = self
+            .travel
+            .history
+            .as_deref()
+            .and_then(|h| h.sessions.get(index))
+            .and_then(|s| s.handoff_file.clone());
+        match file {
+            Some(f) if self.preview.as_ref().is_none_or(|(p, _)| *p != f) => {
+                vec![Effect::LoadHandoff(f)]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    pub fn on_session_key(&mut self, index: usize, scroll: u16, key: KeyEvent) -> Vec<Effect> {
+        self.dirty = true;
+        self.mode = match key.code {
+            KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') => Mode::Normal,
+            KeyCode::Char('j') | KeyCode::Down => Mode::Session {
+                index,
+                scroll: scroll.saturating_add(1),
+            },
+            KeyCode::Char('k') | KeyCode::Up => Mode::Session {
+                index,
+                scroll: scroll.saturating_sub(1),
+            },
+            KeyCode::PageDown => Mode::Session {
+                index,
+                scroll: scroll.saturating_add(10),
+            },
+            KeyCode::PageUp => Mode::Session {
+                index,
+                scroll: scroll.saturating_sub(10),
+            },
+            _ => Mode::Session { index, scroll },
+        };
+        Vec::new()
+    }
+
+    /// `s`: the search box.
+    pub fn open_search(&mut self) -> Vec<Effect> {
+        self.mode = Mode::Search { cursor: 0 };
+        self.dirty = true;
+        Vec::new()
+    }
+
+    pub fn on_search_key(&mut self, cursor: usize, key: KeyEvent) -> Vec<Effect> {
+        self.dirty = true;
+        let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+        let hits = self.travel.results.as_ref().map_or(0, |r| r.hits.len());
+        match key.code {
+            KeyCode::Esc => self.mode = Mode::Normal,
+            KeyCode::Down => {
+                self.mode = Mode::Search {
+                    cursor: (cursor + 1).min(hits.saturating_sub(1)),
+                }
+            }
+            KeyCode::Up => {
+                self.mode = Mode::Search {
+                    cursor: cursor.saturating_sub(1),
+                }
+            }
+            KeyCode::Enter if self.travel.results.is_some() && !self.travel.searching => {
+                return self.open_hit(cursor);
+            }
+            KeyCode::Backspace => {
+                self.travel.query.pop();
+                return self.run_search();
+            }
+            KeyCode::Char('u') if ctrl => {
+                self.travel.query.clear();
+                self.travel.results = None;
+            }
+            KeyCode::Char(c) if !ctrl => {
+                self.travel.query.push(c);
+                return self.run_search();
+            }
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    fn run_search(&mut self) -> Vec<Effect> {
+        self.mode = Mode::Search { cursor: 0 };
+        if self.travel.query.trim().is_empty() {
+            self.travel.results = None;
+            return Vec::new();
+        }
+        self.travel.searching = true;
+        vec![Effect::Search(self.travel.query.clone())]
+    }
+
+    pub fn on_search_results(
+        &mut self,
+        query: String,
+        result: Result<SearchResults, String>,
+    ) -> Vec<Effect> {
+        // An answer to an older query is dropped: the newer one is on its way.
+        if query != self.travel.query {
+            return Vec::new();
+        }
+        self.travel.searching = false;
+        self.dirty = true;
+        match result {
+            Ok(r) => self.travel.results = Some(Box::new(r)),
+            Err(e) => {
+                self.travel.results = None;
+                self.notice = Some(format!("search: {e}"));
+            }
+        }
+        Vec::new()
+    }
+
+    /// Enter on a hit: its session, as it stood, when it has one; else the reader.
+    fn open_hit(&mut self, cursor: usize) -> Vec<Effect> {
+        let Some(hit) = self
+            .travel
+            .results
+            .as_ref()
+            .and_then(|r| r.hits.get(cursor))
+            .cloned()
+        else {
+            return Vec::new();
+        };
+        match hit.session_id {
+            Some(id) => {
+                self.travel.wanted = None;
+                match self
+                    .travel
+                    .history
+                    .as_deref()
+                    .and_then(|h| h.sessions.iter().position(|s| s.id == id))
+                {
+                    Some(index) => {
+                        if let Some(step) = self.travel.index.step_of_session(&id) {
+                            self.show_step(step);
+                        }
+                        self.mode = Mode::Session { index, scroll: 0 };
+                        self.handoff_for_view(index)
+                    }
+                    None => {
+                        // Read the history first; then the browser opens on it.
+                        self.travel.wanted = Some(Want::Browser);
+                        self.mode = Mode::Normal;
+                        vec![Effect::LoadHistory]
+                    }
+                }
+            }
+            None => {
+                self.mode = Mode::Normal;
+                self.notice = Some(format!("{}: {}", hit.kind.as_str(), hit.title));
+                Vec::new()
+            }
+        }
+    }
+}
