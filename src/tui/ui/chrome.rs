@@ -48,7 +48,7 @@ pub fn header(app: &App, frame: &mut Frame<'_>, area: Rect) {
         lines.push(Line::styled(
             fit(
                 &format!(
-                    " ⏪ {} · [ ] step · t browse · Esc back to now",
+                    " ◀ {} · [ ] step · t browse · Esc back to now",
                     app.travel.banner
                 ),
                 w,
