@@ -397,6 +397,16 @@ fn a_whole_session_through_the_tools_lands_on_disk() {
     );
     assert!(read(dir.join("DECISIONS_LOG.json")).contains("Use rmcp"));
 
+    // The ended session is found by search and shown as it stood.
+    let found = c.ok("search", json!({"query": "rmcp"}));
+    assert!(found.contains("decision (1)"), "{found}");
+    assert!(found.contains(&format!("Use rmcp [{id}]")), "{found}");
+    let shown = c.ok("show_session", json!({"session": id}));
+    assert!(shown.contains("Ship the MCP server"), "{shown}");
+    assert!(shown.contains("Use rmcp"), "{shown}");
+    let (missing, error) = c.call("show_session", json!({"session": "2099-01-01-001"}));
+    assert!(error, "{missing}");
+
     // The resources follow the directory.
     let latest = c.read("baton://handoff/latest");
     assert_eq!(

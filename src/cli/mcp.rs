@@ -130,9 +130,37 @@ impl CliBackend {
                     env.store.layout.display(&outcome.archive)
                 )))
             }
-            Op::Search { .. } | Op::Show { .. } => Err(Failure::usage(
-                "search and show are not available in this build of baton",
-            )),
+            Op::Search { query, limit } => {
+                let query = crate::domain::search::Query::parse(&query).map_err(Failure::usage)?;
+                let results =
+                    crate::store::history::search(&env.store, &query, limit.unwrap_or(20))?;
+                let mut out = format!("{} matches\n", results.total);
+                for group in results.groups() {
+                    out.push_str(&format!("\n{} ({})\n", group.kind.as_str(), group.total));
+                    for hit in group.hits {
+                        let date = hit.date.map(|d| d.to_text()).unwrap_or_default();
+                        let session = hit
+                            .session_id
+                            .as_deref()
+                            .map(|s| format!(" [{s}]"))
+                            .unwrap_or_default();
+                        out.push_str(&format!("- {date} {}{session}\n", hit.title));
+                        let snippet = hit.snippet(160);
+                        if !snippet.text.is_empty() && snippet.text != hit.title {
+                            out.push_str(&format!("  {}\n", snippet.text));
+                        }
+                    }
+                }
+                Ok(out)
+            }
+            Op::Show { session } => {
+                let views = crate::store::history::session_views(
+                    &env.store,
+                    &super::show::target(&session)?,
+                )?;
+                let parts: Vec<String> = views.iter().map(super::show::render).collect();
+                Ok(parts.join("\n────────\n\n"))
+            }
         }
     }
 
@@ -199,7 +227,7 @@ impl Backend for CliBackend {
     }
 
     fn has_history(&self) -> bool {
-        false
+        true
     }
 }
 

@@ -63,7 +63,7 @@ struct Views<'a> {
 }
 
 /// A session id, unless it is only a date and no session has that id.
-fn target(text: &str) -> Result<Vec<ShowTarget>, Failure> {
+pub(super) fn target(text: &str) -> Result<Vec<ShowTarget>, Failure> {
     let t = text.trim();
     let day = (t.len() == 10)
         .then(|| chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
