@@ -93,6 +93,25 @@ fn main() {
         }
     };
     let store = Store::open(&dir).unwrap();
+    if std::env::var("BATON_BENCH_MEMORY").is_ok() {
+        // Only what the dashboard would hold: the history, its as-of index, the timeline.
+        let rss = || {
+            std::fs::read_to_string("/proc/self/status")
+                .unwrap_or_default()
+                .lines()
+                .find(|l| l.starts_with("VmRSS"))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let _ = refresh_index(&store).unwrap();
+        println!("before loading: {}", rss());
+        let h = load_history(&store).unwrap();
+        let idx = AsOfIndex::build(&h);
+        println!("history and as-of index: {}", rss());
+        let t = timeline::build(&h, &idx, &[], Order::NewestFirst);
+        println!("with the timeline ({} entries): {}", t.len(), rss());
+        return;
+    }
 
     let _ = baton::store::index::forget(&dir);
     let r = time("index: build from nothing", 1, || {

@@ -23,6 +23,7 @@
 //! is its date, `YYYY-MM-DD`, or its modification time; `started` null). Missing values are
 //! null.
 
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
@@ -83,28 +84,34 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+fn day_time(t: DateTime<Utc>) -> String {
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+fn time_of_day(t: DateTime<Utc>) -> String {
+    format!("{:02}:{:02}", t.hour(), t.minute())
+}
+
 /// One line of the text listing.
 pub fn line(s: &SessionInfo) -> String {
     let when = match (s.started, s.ended) {
         (Some(start), Some(end)) if !end.day_only => {
-            let same_day = start.date_naive() == end.date();
-            if same_day {
-                format!(
-                    "{}–{}",
-                    start.format("%Y-%m-%d %H:%M"),
-                    end.at.format("%H:%M")
-                )
+            if start.date_naive() == end.date() {
+                format!("{}–{}", day_time(start), time_of_day(end.at))
             } else {
-                format!(
-                    "{}–{}",
-                    start.format("%Y-%m-%d %H:%M"),
-                    end.at.format("%Y-%m-%d %H:%M")
-                )
+                format!("{}–{}", day_time(start), day_time(end.at))
             }
         }
-        (Some(start), None) => format!("{} running", start.format("%Y-%m-%d %H:%M")),
+        (Some(start), None) => format!("{} running", day_time(start)),
         (None, Some(end)) if end.day_only => format!("{}      ", end.to_text()),
-        (_, Some(end)) => end.at.format("%Y-%m-%d %H:%M").to_string(),
+        (_, Some(end)) => day_time(end.at),
         (None, None) => "undated".to_string(),
     };
     let hours = s

@@ -19,6 +19,7 @@
 //! - **totals** are the archived ones, else counted (one session more, its hours added).
 
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value};
@@ -29,6 +30,7 @@ use super::history::{
 };
 use super::items::PendingItem;
 use super::knowledge::{Knowledge, Totals};
+use super::search::session_key;
 use super::session::SessionRecord;
 
 /// Where a step's pending work comes from.
@@ -48,6 +50,8 @@ enum PendingAt {
     /// `history.sessions[i].as_of.pending`.
     Archived(usize),
     Owned(Vec<PendingItem>),
+    /// Folded from the step before, the first time it is asked for.
+    Fold(OnceLock<Vec<PendingItem>>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -67,7 +71,8 @@ struct Step {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct AsOfIndex {
     steps: Vec<Step>,
-    by_session: HashMap<String, usize>,
+    /// Session key (see `search::session_key`) → step.
+    by_session: HashMap<u64, usize>,
 }
 
 /// The directory as it stood after one step. Everything borrows from the history.
@@ -130,13 +135,11 @@ fn fold(prev: &[PendingItem], s: &SessionInfo) -> Vec<PendingItem> {
 }
 
 impl AsOfIndex {
-    /// Linear in the history's size.
+    /// Linear in the history's size; no pending list is folded until asked for.
     pub fn build(history: &History) -> AsOfIndex {
         let mut steps: Vec<Step> = Vec::new();
         let mut by_session = HashMap::new();
         let mut totals = Totals::default();
-        // The last list, to fold from: an archived step's list or an owned one.
-        let mut last: Option<PendingAt> = None;
         for (i, s) in history.sessions.iter().enumerate() {
             let Some(at) = s.ended else { continue };
             if s.origin == Origin::Active {
@@ -162,19 +165,10 @@ impl AsOfIndex {
                         PendingSource::Handoff,
                     )
                 } else {
-                    let prev: &[PendingItem] = match &last {
-                        Some(PendingAt::Archived(j)) => history.sessions[*j]
-                            .as_of
-                            .as_ref()
-                            .map_or(&[], |a| a.pending.as_slice()),
-                        Some(PendingAt::Owned(v)) => v,
-                        None => &[],
-                    };
-                    (PendingAt::Owned(fold(prev, s)), PendingSource::Folded)
+                    (PendingAt::Fold(OnceLock::new()), PendingSource::Folded)
                 }
             };
-            last = Some(pending.clone());
-            by_session.insert(s.id.clone(), steps.len());
+            by_session.insert(session_key(Some(&s.id)), steps.len());
             steps.push(Step {
                 session: i,
                 at,
@@ -214,7 +208,16 @@ impl AsOfIndex {
 
     /// The step that ends this session.
     pub fn step_of_session(&self, id: &str) -> Option<usize> {
-        self.by_session.get(id).copied()
+        self.by_session.get(&session_key(Some(id))).copied()
+    }
+
+    /// [`AsOfIndex::step_of_session`], checking the id against the history (keys are
+    /// hashes).
+    pub fn step_of(&self, history: &History, id: &str) -> Option<usize> {
+        self.step_of_session(id).filter(|&k| {
+            self.session_index(k)
+                .is_some_and(|i| history.sessions[i].id == id)
+        })
     }
 
     /// The last step at or before `t` (`None`: before the first session ended).
@@ -236,18 +239,51 @@ impl AsOfIndex {
         self.steps.get(step).map(|s| s.session)
     }
 
-    /// The state after `step`; `None` past the end. O(1).
+    fn known<'a>(&'a self, history: &'a History, step: usize) -> Option<&'a [PendingItem]> {
+        match &self.steps.get(step)?.pending {
+            PendingAt::Archived(i) => Some(
+                history
+                    .sessions
+                    .get(*i)?
+                    .as_of
+                    .as_ref()
+                    .map_or(&[][..], |a| a.pending.as_slice()),
+            ),
+            PendingAt::Owned(v) => Some(v),
+            PendingAt::Fold(cell) => cell.get().map(Vec::as_slice),
+        }
+    }
+
+    /// Pending work after `step`, folding (once, then kept) the steps before it that have
+    /// no recorded list, back to the nearest one that does.
+    fn pending<'a>(&'a self, history: &'a History, step: usize) -> &'a [PendingItem] {
+        if let Some(p) = self.known(history, step) {
+            return p;
+        }
+        let mut first = step;
+        while first > 0 && self.known(history, first - 1).is_none() {
+            first -= 1;
+        }
+        for m in first..=step {
+            let prev = match m {
+                0 => &[][..],
+                _ => self.known(history, m - 1).unwrap_or(&[]),
+            };
+            if let (PendingAt::Fold(cell), Some(s)) = (
+                &self.steps[m].pending,
+                history.sessions.get(self.steps[m].session),
+            ) {
+                cell.get_or_init(|| fold(prev, s));
+            }
+        }
+        self.known(history, step).unwrap_or(&[])
+    }
+
+    /// The state after `step`; `None` past the end. O(1) (a step without a recorded
+    /// pending list is folded the first time it is asked for).
     pub fn state<'a>(&'a self, history: &'a History, step: usize) -> Option<AsOfState<'a>> {
         let s = self.steps.get(step)?;
-        let pending: &[PendingItem] = match &s.pending {
-            PendingAt::Archived(i) => history
-                .sessions
-                .get(*i)?
-                .as_of
-                .as_ref()
-                .map_or(&[], |a| a.pending.as_slice()),
-            PendingAt::Owned(v) => v,
-        };
+        let pending = self.pending(history, step);
         Some(AsOfState {
             step,
             steps: self.steps.len(),

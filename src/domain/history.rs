@@ -311,15 +311,8 @@ impl History {
         }
 
         sessions.sort_by(|a, b| {
-            let key = |s: &SessionInfo| {
-                (
-                    s.is_active(),
-                    s.ended.map(|e| e.at),
-                    s.started,
-                    s.id.clone(),
-                )
-            };
-            key(a).cmp(&key(b))
+            let key = |s: &SessionInfo| (s.is_active(), s.ended.map(|e| e.at), s.started);
+            key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id))
         });
         let mut by_id: HashMap<u64, usize> = HashMap::with_capacity(sessions.len());
         for (i, s) in sessions.iter().enumerate() {

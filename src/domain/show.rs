@@ -220,7 +220,7 @@ pub fn view(
 ) -> Option<SessionView> {
     let s: &SessionInfo = history.sessions.get(i)?;
     let as_of = index
-        .step_of_session(&s.id)
+        .step_of(history, &s.id)
         .and_then(|step| index.state(history, step))
         .map(|state| AsOfView::new(&state));
     Some(SessionView {

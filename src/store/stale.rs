@@ -44,8 +44,12 @@ pub fn repo_root(layout: &Layout) -> Option<PathBuf> {
 
 /// Where named paths are relative to.
 pub fn project_root(layout: &Layout) -> PathBuf {
-    if let Some(top) = repo_root(layout) {
-        return top;
+    project_root_in(layout, repo_root(layout).as_deref())
+}
+
+fn project_root_in(layout: &Layout, repo: Option<&Path>) -> PathBuf {
+    if let Some(top) = repo {
+        return top.to_path_buf();
     }
     let root = &layout.root;
     let docs_sessions = root.ends_with("docs/sessions");
@@ -63,8 +67,13 @@ fn safe(path: &str) -> bool {
 /// Facts about `paths` (as named, with the time each was named): which do not exist,
 /// and for the others the last change after the earliest naming.
 pub fn file_facts(layout: &Layout, paths: &[(String, When)]) -> FileFacts {
+    file_facts_in(layout, repo_root(layout).as_deref(), paths)
+}
+
+/// [`file_facts`] when the repository's top level (or its absence) is already known.
+pub fn file_facts_in(layout: &Layout, repo: Option<&Path>, paths: &[(String, When)]) -> FileFacts {
     let mut facts = FileFacts::default();
-    let root = project_root(layout);
+    let root = project_root_in(layout, repo);
     let unique: HashSet<&str> = paths
         .iter()
         .map(|(p, _)| p.as_str())
@@ -80,7 +89,7 @@ pub fn file_facts(layout: &Layout, paths: &[(String, When)]) -> FileFacts {
             facts.missing.insert((*p).to_string());
         }
     }
-    let Some(top) = repo_root(layout) else {
+    let Some(top) = repo.map(Path::to_path_buf) else {
         return facts;
     };
     let Some(earliest) = paths.iter().map(|(_, w)| w.at).min() else {

@@ -208,6 +208,10 @@ pub struct Refresh {
     pub segments: usize,
 }
 
+/// Where a record is: segment and record number (valid for one open catalog).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Place(usize, u32);
+
 /// An open, current index.
 #[derive(Debug)]
 pub struct Catalog {
@@ -336,32 +340,40 @@ impl Catalog {
 
     fn refresh(root: &Path, dir: &Path) -> Result<Catalog, IndexError> {
         let mut report = Refresh::default();
-        let mut manifest = match fs::read(dir.join(MANIFEST)) {
-            Ok(bytes) => Manifest::decode(&bytes).unwrap_or_default(),
-            Err(_) => Manifest::default(),
-        };
-        let mut segments: Vec<(u64, Segment)> = Vec::new();
-        for &g in &manifest.segments {
-            match Segment::open(&dir.join(seg_name(g))) {
-                Ok(s) => segments.push((g, s)),
-                Err(_) => {
-                    manifest = Manifest::default();
-                    segments.clear();
-                    break;
+        // Listing the files (a stat each) runs while the manifest and segments are read.
+        let (mut found, mut manifest, mut segments) = std::thread::scope(|s| {
+            let scan = s.spawn(|| sources::scan(root));
+            let mut manifest = match fs::read(dir.join(MANIFEST)) {
+                Ok(bytes) => Manifest::decode(&bytes).unwrap_or_default(),
+                Err(_) => Manifest::default(),
+            };
+            let mut segments: Vec<(u64, Segment)> = Vec::new();
+            for &g in &manifest.segments {
+                match Segment::open(&dir.join(seg_name(g))) {
+                    Ok(s) => segments.push((g, s)),
+                    Err(_) => {
+                        manifest = Manifest::default();
+                        segments.clear();
+                        break;
+                    }
                 }
             }
-        }
+            let found = scan.join().unwrap_or_else(|_| sources::scan(root));
+            (found, manifest, segments)
+        });
         if manifest.segments.is_empty() && manifest.files.is_empty() {
             report.rebuilt = true;
         }
-
-        let mut found = sources::scan(root);
-        found.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        if !found.is_sorted_by(|a, b| a.path <= b.path) {
+            found.sort_unstable_by(|a, b| a.path.cmp(&b.path));
+        }
         report.files = found.len();
         let now = sources::stamp(SystemTime::now());
         // The manifest lists files sorted by path, like `found`: walk both together.
         let mut files = std::mem::take(&mut manifest.files);
-        files.sort_by(|a, b| a.path.cmp(&b.path));
+        if !files.is_sorted_by(|a, b| a.path <= b.path) {
+            files.sort_by(|a, b| a.path.cmp(&b.path));
+        }
         let mut old = files.into_iter().peekable();
         let mut gone = false;
         let mut prev_kb: Option<FileState> = None;
@@ -585,14 +597,64 @@ impl Catalog {
         detail: Detail,
         with_body: bool,
     ) -> Result<Vec<Record>, IndexError> {
+        self.records_in(|s, _| keep(s), detail, with_body)
+    }
+
+    /// Like [`Catalog::records`], `keep` also seeing the file (relative to the sessions
+    /// directory) each record came from.
+    pub fn records_in(
+        &self,
+        keep: impl Fn(&Stat, &str) -> bool,
+        detail: Detail,
+        with_body: bool,
+    ) -> Result<Vec<Record>, IndexError> {
         let mut out = Vec::new();
         for (i, (_, seg)) in self.segments.iter().enumerate() {
             let live = &self.live[i];
             let list = seg.records(
-                |_, s| live.get(s.unit as usize).copied().unwrap_or(false) && keep(s),
+                |_, s| {
+                    live.get(s.unit as usize).copied().unwrap_or(false)
+                        && seg
+                            .units
+                            .get(s.unit as usize)
+                            .is_some_and(|u| keep(s, &u.file))
+                },
                 detail,
                 with_body,
             )?;
+            out.extend(list.into_iter().map(|(_, r)| r));
+        }
+        Ok(out)
+    }
+
+    /// Every current record's place and stat, without reading any record.
+    pub fn stats(&self) -> impl Iterator<Item = (Place, &Stat)> + '_ {
+        self.segments
+            .iter()
+            .enumerate()
+            .flat_map(move |(i, (_, seg))| {
+                seg.stats
+                    .iter()
+                    .enumerate()
+                    .filter(move |(_, s)| self.is_live(i, s))
+                    .map(move |(d, s)| (Place(i, d as u32), s))
+            })
+    }
+
+    /// The records at `places`, in index order.
+    pub fn fetch(
+        &self,
+        places: &[Place],
+        detail: Detail,
+        with_body: bool,
+    ) -> Result<Vec<Record>, IndexError> {
+        let mut out = Vec::with_capacity(places.len());
+        for (i, (_, seg)) in self.segments.iter().enumerate() {
+            let wanted: HashSet<u32> = places.iter().filter(|p| p.0 == i).map(|p| p.1).collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            let list = seg.records(|d, _| wanted.contains(&d), detail, with_body)?;
             out.extend(list.into_iter().map(|(_, r)| r));
         }
         Ok(out)
@@ -701,7 +763,7 @@ impl Catalog {
         }
 
         // Check the words the index cannot answer alone against the text.
-        let mut matched: HashMap<(usize, u32), search::Matched> = HashMap::new();
+        let mut matched: HashMap<(usize, u32), Vec<u32>> = HashMap::new();
         if needs_text && !query.terms.is_empty() {
             let mut by_seg: HashMap<usize, HashSet<u32>> = HashMap::new();
             for (loc, _, _) in &cands {
@@ -721,17 +783,17 @@ impl Catalog {
                     v
                 };
                 for (d, r) in recs {
-                    if let Some(m) = match_text(query, &r.title, &r.body) {
-                        matched.insert((si, d), m);
+                    if let Some(tf) = search::verify(query, &r.title, &r.body) {
+                        matched.insert((si, d), tf);
                     }
                 }
             }
             cands.retain_mut(|(loc, tf, _)| match loc {
                 Loc::Seg(si, d) => match matched.get(&(*si, *d)) {
-                    Some(m) => {
+                    Some(verified) => {
                         for (t, term) in query.terms.iter().enumerate() {
                             if !term.is_simple() {
-                                tf[t] = m.tf[t];
+                                tf[t] = verified[t];
                             }
                         }
                         true

@@ -447,22 +447,21 @@ impl Segment {
         let line = u32::try_from(d.u()?).map_err(|_| Corrupt)?;
         let (body_off, body_len) = (d.u()?, d.u()?);
         let (tail_off, tail_len) = (d.u()?, d.u()?);
-        let slice =
-            |buf: Option<(&'_ [u8], u64)>, off: u64, len: u64| -> DResult<Option<Vec<u8>>> {
-                let Some((all, base)) = buf else {
-                    return Ok(None);
-                };
-                let from =
-                    usize::try_from(off.checked_sub(base).ok_or(Corrupt)?).map_err(|_| Corrupt)?;
-                let to = from
-                    .checked_add(usize::try_from(len).map_err(|_| Corrupt)?)
-                    .ok_or(Corrupt)?;
-                Ok(Some(all.get(from..to).ok_or(Corrupt)?.to_vec()))
+        fn slice(buf: Option<(&[u8], u64)>, off: u64, len: u64) -> DResult<Option<&[u8]>> {
+            let Some((all, base)) = buf else {
+                return Ok(None);
             };
+            let from =
+                usize::try_from(off.checked_sub(base).ok_or(Corrupt)?).map_err(|_| Corrupt)?;
+            let to = from
+                .checked_add(usize::try_from(len).map_err(|_| Corrupt)?)
+                .ok_or(Corrupt)?;
+            Ok(Some(all.get(from..to).ok_or(Corrupt)?))
+        }
         let tail = slice(tails, tail_off, tail_len)?;
-        let data = dec_data(&mut d, tail.as_deref(), &title, session_id.as_deref())?;
+        let data = dec_data(&mut d, tail, &title, session_id.as_deref())?;
         let body = match slice(bodies, body_off, body_len)? {
-            Some(b) => String::from_utf8(b).map_err(|_| Corrupt)?,
+            Some(b) => std::str::from_utf8(b).map_err(|_| Corrupt)?.to_string(),
             None => String::new(),
         };
         let file = self
@@ -520,6 +519,22 @@ impl Segment {
         let (Some(&first), Some(&last)) = (wanted.first(), wanted.last()) else {
             return Ok(Vec::new());
         };
+        // A few records far apart: read each alone rather than everything between them.
+        if detail == Detail::Full
+            && wanted.len() <= 256
+            && (last - first) as usize > wanted.len() * 64
+        {
+            return wanted
+                .into_iter()
+                .map(|i| {
+                    let mut r = self.record(i)?;
+                    if !with_body {
+                        r.body = String::new();
+                    }
+                    Ok((i, r))
+                })
+                .collect();
+        }
         let offs = self.read_range(2, u64::from(first) * 8, u64::from(last) * 8 + 16)?;
         let at = |i: u32| -> DResult<u64> {
             let k = ((i - first) * 8) as usize;

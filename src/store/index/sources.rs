@@ -126,17 +126,21 @@ fn list(root: &Path, dir: &str, ext: &str, kind: SourceKind, out: &mut Vec<Found
 /// Every file the index covers, with its size and modification time.
 pub fn scan(root: &Path) -> Vec<Found> {
     // The two big directories are listed at the same time (a stat per file adds up).
-    let (mut out, handoffs) = std::thread::scope(|s| {
+    let (out, handoffs) = std::thread::scope(|s| {
         let h = s.spawn(|| {
             let mut v = Vec::new();
             list(root, HANDOFFS, ".md", SourceKind::Handoff, &mut v);
+            v.sort_unstable_by(|a, b| a.path.cmp(&b.path));
             v
         });
         let mut v = Vec::new();
         list(root, ARCHIVE, ".json", SourceKind::Archive, &mut v);
+        v.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         (v, h.join().unwrap_or_default())
     });
-    out.extend(handoffs);
+    // Sorted by path, as the index keeps them: handoffs, then archives; the few top-level
+    // files go where they belong.
+    let mut top = Vec::new();
     for (name, kind) in [
         (DECISIONS_LOG, SourceKind::DecisionLog),
         (INSIGHTS_DB, SourceKind::InsightsDb),
@@ -148,10 +152,16 @@ pub fn scan(root: &Path) -> Vec<Found> {
         if let Ok(meta) = fs::metadata(&abs)
             && meta.is_file()
         {
-            out.push(found(abs, name.to_string(), kind, &meta));
+            top.push(found(abs, name.to_string(), kind, &meta));
         }
     }
-    out
+    let mut all = handoffs;
+    all.extend(out);
+    all.extend(top);
+    if !all.is_sorted_by(|a, b| a.path <= b.path) {
+        all.sort_by(|a, b| a.path.cmp(&b.path));
+    }
+    all
 }
 
 /// A log's parts: about this many bytes each, cut at line ends.
