@@ -23,7 +23,8 @@ pub struct Problem {
 }
 
 impl Problem {
-    pub fn error(
+    pub fn new(
+        severity: Severity,
         path: impl Into<String>,
         line: usize,
         column: usize,
@@ -34,8 +35,17 @@ impl Problem {
             line,
             column,
             message: message.into(),
-            severity: Severity::Error,
+            severity,
         }
+    }
+
+    pub fn error(
+        path: impl Into<String>,
+        line: usize,
+        column: usize,
+        message: impl Into<String>,
+    ) -> Self {
+        Problem::new(Severity::Error, path, line, column, message)
     }
 
     pub fn warning(
@@ -44,13 +54,7 @@ impl Problem {
         column: usize,
         message: impl Into<String>,
     ) -> Self {
-        Problem {
-            path: path.into(),
-            line,
-            column,
-            message: message.into(),
-            severity: Severity::Warning,
-        }
+        Problem::new(Severity::Warning, path, line, column, message)
     }
 
     /// `PATH:LINE:COL` alone, for badges.
