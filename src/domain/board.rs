@@ -14,7 +14,6 @@ pub struct HandoffRef {
     pub file_name: String,
     /// From the file name, else the modification day.
     pub date: Option<NaiveDate>,
-    pub modified: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -2,6 +2,8 @@
 //! shapes in the wild (a bare string, or an object with more fields); both are read, unknown
 //! fields are kept in `extra`, and an item read as a string is written back as one.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
@@ -55,6 +57,19 @@ fn take_str(map: &mut Map<String, Value>, key: &str) -> Option<String> {
     }
 }
 
+/// An object's fields in file order, before they become an item: reading known fields out
+/// of a short list is much cheaper than building a map for each of 25,000 decisions.
+struct Fields(Vec<(Cow<'static, str>, Value)>);
+
+impl Fields {
+    fn into_map(self) -> Map<String, Value> {
+        self.0
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v))
+            .collect()
+    }
+}
+
 fn put_str(map: &mut Map<String, Value>, key: &str, value: &Option<String>) {
     if let Some(v) = value {
         map.insert(key.to_string(), Value::String(v.clone()));
@@ -96,30 +111,69 @@ impl Decision {
 
     pub fn from_value(value: Value) -> Self {
         match value {
-            Value::Object(mut map) => {
-                let decision = take_str(&mut map, "decision")
-                    .or_else(|| take_str(&mut map, "title"))
-                    .or_else(|| take_str(&mut map, "text"))
-                    .unwrap_or_default();
-                Decision {
-                    decision,
-                    reasoning: take_str(&mut map, "reasoning")
-                        .or_else(|| take_str(&mut map, "why")),
-                    impact: take_str(&mut map, "impact"),
-                    status: take_str(&mut map, "status"),
-                    date: take_str(&mut map, "date"),
-                    id: take_str(&mut map, "id"),
-                    session_id: take_str(&mut map, "session_id"),
-                    extra: map,
-                    was_string: false,
-                }
-            }
+            Value::Object(map) => Self::from_fields(Fields(
+                map.into_iter().map(|(k, v)| (Cow::Owned(k), v)).collect(),
+            )),
             other => Decision {
                 decision: value_text(&other),
                 was_string: true,
                 ..Decision::default()
             },
         }
+    }
+
+    fn from_fields(f: Fields) -> Self {
+        // One pass puts each known field in its slot (a repeated key: the last value, as in
+        // a map); then each is taken as `take_str` would, in the same order.
+        const SLOTS: [&str; 10] = [
+            "decision",
+            "title",
+            "text",
+            "reasoning",
+            "why",
+            "impact",
+            "status",
+            "date",
+            "id",
+            "session_id",
+        ];
+        let mut slots: [Option<Value>; 10] = Default::default();
+        let mut extra = Vec::with_capacity(f.0.len());
+        for (key, value) in f.0 {
+            match SLOTS.iter().position(|k| *k == key) {
+                Some(i) => slots[i] = Some(value),
+                None => extra.push((key, value)),
+            }
+        }
+        let mut take = |i: usize| match slots[i].take() {
+            Some(Value::String(s)) => Some(s),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(other) => {
+                extra.push((Cow::Borrowed(SLOTS[i]), other));
+                None
+            }
+            None => None,
+        };
+        let decision = take(0).or_else(|| take(1)).or_else(|| take(2));
+        let mut d = Decision {
+            decision: decision.unwrap_or_default(),
+            reasoning: take(3).or_else(|| take(4)),
+            impact: take(5),
+            status: take(6),
+            date: take(7),
+            id: take(8),
+            session_id: take(9),
+            extra: Map::new(),
+            was_string: false,
+        };
+        // Aliases not needed (a `title` beside a `decision`) stay, as unknown fields do.
+        for (i, slot) in slots.iter_mut().enumerate() {
+            if let Some(v) = slot.take() {
+                extra.push((Cow::Borrowed(SLOTS[i]), v));
+            }
+        }
+        d.extra = Fields(extra).into_map();
+        d
     }
 
     pub fn to_value(&self) -> Value {
@@ -302,6 +356,124 @@ impl Blocker {
     }
 }
 
+impl Serialize for Decision {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.to_value().serialize(s)
+    }
+}
+
+/// Read straight from the text (no intermediate map per object): the knowledge base and the
+/// decision log hold tens of thousands of decisions. Same result as [`Decision::from_value`].
+impl<'de> Deserialize<'de> for Decision {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(DecisionVisitor)
+    }
+}
+
+struct DecisionVisitor;
+
+/// A field name, without an allocation when it is one of the names decisions use.
+struct FieldName;
+
+const DECISION_FIELDS: [&str; 11] = [
+    "id",
+    "date",
+    "decision",
+    "title",
+    "text",
+    "reasoning",
+    "why",
+    "impact",
+    "status",
+    "session_id",
+    "results",
+];
+
+impl<'de> serde::de::DeserializeSeed<'de> for FieldName {
+    type Value = Cow<'static, str>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for FieldName {
+    type Value = Cow<'static, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a field name")
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(match DECISION_FIELDS.iter().find(|k| **k == v) {
+            Some(k) => Cow::Borrowed(k),
+            None => Cow::Owned(v.to_string()),
+        })
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for DecisionVisitor {
+    type Value = Decision;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a decision (an object or a string)")
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Decision, A::Error> {
+        let mut fields = Vec::with_capacity(8);
+        while let Some(key) = map.next_key_seed(FieldName)? {
+            fields.push((key, map.next_value::<Value>()?));
+        }
+        Ok(Decision::from_fields(Fields(fields)))
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Decision, A::Error> {
+        let mut items = Vec::new();
+        while let Some(v) = seq.next_element::<Value>()? {
+            items.push(v);
+        }
+        Ok(Decision::from_value(Value::Array(items)))
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<Decision, E> {
+        Ok(Decision::from_value(Value::String(v.to_string())))
+    }
+
+    fn visit_string<E>(self, v: String) -> Result<Decision, E> {
+        Ok(Decision::from_value(Value::String(v)))
+    }
+
+    fn visit_bool<E>(self, v: bool) -> Result<Decision, E> {
+        Ok(Decision::from_value(Value::Bool(v)))
+    }
+
+    fn visit_i64<E>(self, v: i64) -> Result<Decision, E> {
+        Ok(Decision::from_value(Value::from(v)))
+    }
+
+    fn visit_u64<E>(self, v: u64) -> Result<Decision, E> {
+        Ok(Decision::from_value(Value::from(v)))
+    }
+
+    fn visit_f64<E>(self, v: f64) -> Result<Decision, E> {
+        Ok(Decision::from_value(
+            serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number),
+        ))
+    }
+
+    fn visit_unit<E>(self) -> Result<Decision, E> {
+        Ok(Decision::from_value(Value::Null))
+    }
+
+    fn visit_none<E>(self) -> Result<Decision, E> {
+        Ok(Decision::from_value(Value::Null))
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Decision, D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
 /// Serde glue so these items can sit in derived structs.
 macro_rules! serde_via_value {
     ($t:ty) => {
@@ -317,7 +489,6 @@ macro_rules! serde_via_value {
         }
     };
 }
-serde_via_value!(Decision);
 serde_via_value!(PendingItem);
 serde_via_value!(Blocker);
 
@@ -334,6 +505,30 @@ pub fn list_of<T>(value: Option<&Value>, from: impl Fn(Value) -> T) -> Vec<T> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn decisions_read_from_text_equal_decisions_read_from_values() {
+        let cases = [
+            r#"{"id": "decision-007", "date": "2025-11-15", "decision": "Use X", "status": "implemented", "results": "$0", "session_id": "s1"}"#,
+            r#"{"title": "Titled", "why": "because", "impact": 3, "extra": {"a": [1, 2]}}"#,
+            r#"{"decision": {"nested": true}, "text": "from text", "decision": "last wins"}"#,
+            r#"{"decision": 1.5, "date": null, "status": ["a"]}"#,
+            r#""Transition to sovereign AI""#,
+            r#"42"#,
+            r#"null"#,
+            r#"[1, "two"]"#,
+            r#"{}"#,
+        ];
+        for text in cases {
+            let typed: Decision = serde_json::from_str(text).unwrap();
+            let via_value = Decision::from_value(serde_json::from_str(text).unwrap());
+            assert_eq!(typed, via_value, "{text}");
+            assert_eq!(typed.to_value(), via_value.to_value(), "{text}");
+        }
+        let d: Decision = serde_json::from_str(cases[2]).unwrap();
+        assert_eq!(d.decision, "last wins");
+        assert_eq!(d.extra.keys().collect::<Vec<_>>(), ["text"]);
+    }
 
     #[test]
     fn string_items_round_trip_as_strings() {

@@ -8,13 +8,20 @@ use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
 use super::items::{Decision, PendingItem, Priority, list_of, value_text};
+use super::json_doc::{Doc, MAX_DEPTH, parse_object, too_deep_inside};
+use super::raw_list::{RawFields, RawList, indent, pretty};
 use super::session::SessionRecord;
 use super::text::normalize;
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Knowledge {
+    /// The file's fields in order. When read by [`Knowledge::parse`], `core_decisions` is a
+    /// `null` placeholder here (holding its place) and its text is in `raw_decisions`.
     pub doc: Map<String, Value>,
+    raw_decisions: Option<RawList>,
 }
+
+const CORE_DECISIONS: &str = "core_decisions";
 
 /// A component of `architecture_state`: `"name": "status"` or `"name": {"status": …, …}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -48,7 +55,52 @@ pub const LAST_MERGED: &str = "last_merged_session";
 
 impl Knowledge {
     pub fn new(doc: Map<String, Value>) -> Self {
-        Knowledge { doc }
+        Knowledge {
+            doc,
+            raw_decisions: None,
+        }
+    }
+
+    /// Reads the file's text. `core_decisions` (most of the file at scale) is kept as text:
+    /// decoded straight into decisions when read, appended to as text on merge. Anything the
+    /// quick path does not take gets the full parse and its located problem.
+    pub fn parse(path: &str, text: &str) -> Doc<Knowledge> {
+        if let Some(k) = Self::parse_keeping_decisions_raw(text) {
+            return Doc::Ok(k);
+        }
+        match parse_object(path, text) {
+            Doc::Ok(map) => Doc::Ok(Knowledge::new(map)),
+            Doc::Broken { problem, salvaged } => Doc::Broken { problem, salvaged },
+        }
+    }
+
+    /// `None` whenever the full parse might say something else: then it runs and reports.
+    fn parse_keeping_decisions_raw(text: &str) -> Option<Knowledge> {
+        let RawFields(fields) = serde_json::from_str(text).ok()?;
+        let mut k = Knowledge::default();
+        // Nesting is checked per field (the object itself is one level): the decisions'
+        // text by the same pass that counts them, the rest by `too_deep_inside`.
+        for (key, raw) in fields {
+            let raw = if key == CORE_DECISIONS {
+                match RawList::from_raw(raw) {
+                    // The object is one level, the list's own depth the rest.
+                    Ok(list) if list.depth() < MAX_DEPTH => {
+                        k.raw_decisions = Some(list);
+                        k.doc.insert(key, Value::Null);
+                        continue;
+                    }
+                    Ok(_) => return None,
+                    Err(raw) => raw,
+                }
+            } else {
+                raw
+            };
+            if too_deep_inside(raw.get(), 1).is_some() {
+                return None;
+            }
+            k.doc.insert(key, serde_json::from_str(raw.get()).ok()?);
+        }
+        Some(k)
     }
 
     pub fn last_updated(&self) -> Option<String> {
@@ -63,7 +115,10 @@ impl Knowledge {
     }
 
     pub fn core_decisions(&self) -> Vec<Decision> {
-        list_of(self.doc.get("core_decisions"), Decision::from_value)
+        match &self.raw_decisions {
+            Some(raw) => raw.decode(),
+            None => list_of(self.doc.get(CORE_DECISIONS), Decision::from_value),
+        }
     }
 
     pub fn pending(&self) -> Vec<PendingItem> {
@@ -155,28 +210,40 @@ impl Knowledge {
             .as_deref()
             .or(session.started_at.as_deref())
             .map(|s| s.chars().take(10).collect());
-        let list = array_field(&mut self.doc, "core_decisions");
         // Only the ids are looked at (no copies): an `end` stays cheap with 25,000 decisions.
-        let first_id = list
-            .iter()
-            .filter_map(|v| {
-                v.get("id")?
-                    .as_str()?
-                    .rsplit('-')
-                    .next()?
-                    .parse::<u64>()
-                    .ok()
+        let (count, max_id) = match &self.raw_decisions {
+            Some(raw) => raw.count_and_max_id(),
+            None => {
+                let list = array_field(&mut self.doc, CORE_DECISIONS);
+                let max = list
+                    .iter()
+                    .filter_map(|v| {
+                        v.get("id")?
+                            .as_str()?
+                            .rsplit('-')
+                            .next()?
+                            .parse::<u64>()
+                            .ok()
+                    })
+                    .max();
+                (list.len(), max)
+            }
+        };
+        let first_id = max_id.unwrap_or(count as u64) + 1;
+        let entries: Vec<Value> = (first_id..)
+            .zip(&session.decisions_made)
+            .map(|(next_id, d)| {
+                let mut entry = d.clone();
+                entry.id = Some(format!("decision-{next_id:03}"));
+                entry.date = entry.date.or_else(|| date.clone());
+                entry.status = entry.status.or_else(|| Some("decided".into()));
+                entry.session_id = Some(session.session_id.clone());
+                entry.to_value()
             })
-            .max()
-            .unwrap_or(list.len() as u64)
-            + 1;
-        for (next_id, d) in (first_id..).zip(&session.decisions_made) {
-            let mut entry = d.clone();
-            entry.id = Some(format!("decision-{next_id:03}"));
-            entry.date = entry.date.or_else(|| date.clone());
-            entry.status = entry.status.or_else(|| Some("decided".into()));
-            entry.session_id = Some(session.session_id.clone());
-            list.push(entry.to_value());
+            .collect();
+        match &mut self.raw_decisions {
+            Some(raw) => raw.append(&entries),
+            None => array_field(&mut self.doc, CORE_DECISIONS).extend(entries),
         }
     }
 
@@ -241,9 +308,27 @@ impl Knowledge {
         next.pending()
     }
 
+    /// The file's text: pretty JSON, two-space indent, as `serde_json` writes it.
     pub fn to_pretty_json(&self) -> String {
-        let mut text = serde_json::to_string_pretty(&self.doc).unwrap_or_else(|_| "{}".into());
-        text.push('\n');
+        let Some(raw) = &self.raw_decisions else {
+            let mut text = serde_json::to_string_pretty(&self.doc).unwrap_or_else(|_| "{}".into());
+            text.push('\n');
+            return text;
+        };
+        // The same layout written field by field, `core_decisions` as the text it is.
+        let mut text = String::with_capacity(raw.text().len() + 64 * 1024);
+        text.push('{');
+        for (i, (key, value)) in self.doc.iter().enumerate() {
+            text.push_str(if i == 0 { "\n  " } else { ",\n  " });
+            text.push_str(&serde_json::to_string(key).unwrap_or_default());
+            text.push_str(": ");
+            if key == CORE_DECISIONS {
+                text.push_str(raw.text());
+            } else {
+                text.push_str(&indent(&pretty(value), "  "));
+            }
+        }
+        text.push_str("\n}\n");
         text
     }
 }
@@ -378,5 +463,87 @@ mod tests {
         let once = k.clone();
         k.merge_session(&s);
         assert_eq!(k, once);
+    }
+
+    fn session(id: &str, decisions: &[&str]) -> SessionRecord {
+        SessionRecord {
+            session_id: id.into(),
+            started_at: Some("2025-11-16T10:00:00Z".into()),
+            ended_at: Some("2025-11-16T11:30:00Z".into()),
+            duration_hours: Some(1.25),
+            decisions_made: decisions.iter().map(|d| Decision::new(*d)).collect(),
+            next_steps: vec![PendingItem::new("Write runbook", Priority::High)],
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn decisions_kept_as_text_read_merge_and_write_as_values_do() {
+        let pretty_seed = seed().to_pretty_json();
+        let compact_seed = serde_json::to_string(&seed().doc).unwrap();
+        let empty = "{\"core_decisions\": [], \"mine\": {\"a\": 1}}";
+        let no_list = "{\"total_sessions\": 2}";
+        for text in [
+            pretty_seed.as_str(),
+            compact_seed.as_str(),
+            empty,
+            no_list,
+            REPAIRED,
+        ] {
+            let Doc::Ok(mut fast) = Knowledge::parse("k", text) else {
+                panic!("parses: {text}");
+            };
+            let mut slow = Knowledge::new(parse_object_strict("k", text).unwrap());
+            assert_eq!(fast.core_decisions(), slow.core_decisions());
+            if text == pretty_seed {
+                assert_eq!(
+                    fast.to_pretty_json(),
+                    text,
+                    "unchanged text is written back as is"
+                );
+            }
+            for s in [
+                session("a", &["One", "Two"]),
+                session("b", &[]),
+                session("c", &["Three"]),
+            ] {
+                fast.merge_session(&s);
+                slow.merge_session(&s);
+            }
+            assert_eq!(fast.core_decisions(), slow.core_decisions());
+            let written: Value = serde_json::from_str(&fast.to_pretty_json()).unwrap();
+            assert_eq!(written, Value::Object(slow.doc.clone()));
+            if text != compact_seed && text != REPAIRED {
+                assert_eq!(fast.to_pretty_json(), slow.to_pretty_json());
+            }
+        }
+    }
+
+    #[test]
+    fn nesting_too_deep_anywhere_is_refused_as_before() {
+        let deep = |n: usize| format!("{}1{}", "[".repeat(n), "]".repeat(n));
+        for (field, depth) in [
+            ("core_decisions", 99),
+            ("core_decisions", 100),
+            ("mine", 99),
+            ("mine", 100),
+        ] {
+            let text = format!("{{\"{field}\": {}}}", deep(depth));
+            let fast = Knowledge::parse("k.json", &text);
+            let slow = parse_object_strict("k.json", &text);
+            assert_eq!(fast.problem().cloned(), slow.err(), "{field} {depth}");
+        }
+    }
+
+    #[test]
+    fn a_broken_knowledge_base_is_reported_as_before() {
+        let text = "{\n  \"core_decisions\": [1,\n  \"x\": }\n";
+        let Doc::Broken { problem, .. } = Knowledge::parse("k.json", text) else {
+            panic!("broken");
+        };
+        let Err(expected) = parse_object_strict("k.json", text) else {
+            panic!("broken");
+        };
+        assert_eq!(problem, expected);
     }
 }

@@ -7,8 +7,9 @@
 //! redacted log still reads naturally.
 
 use std::collections::HashSet;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, OnceLock};
 
+use aho_corasick::{AhoCorasick, MatchKind};
 use regex::Regex;
 
 /// One secret found in a text.
@@ -110,10 +111,20 @@ struct RuleSpec {
 
 struct Rule {
     name: &'static str,
-    re: Regex,
+    pattern: &'static str,
+    /// Compiled on first use, i.e. only once a text holds one of the rule's keywords:
+    /// compiling all of them up front cost more than the rest of a `baton log`.
+    re: OnceLock<Regex>,
     group: usize,
-    keywords: &'static [&'static str],
     check: Check,
+}
+
+impl Rule {
+    fn re(&self) -> &Regex {
+        self.re.get_or_init(|| {
+            Regex::new(self.pattern).expect("built-in redaction pattern must compile")
+        })
+    }
 }
 
 /// Characters a keyword-introduced value may contain. Quotes, brackets, braces, commas,
@@ -420,13 +431,86 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
         .iter()
         .map(|s| Rule {
             name: s.name,
-            re: Regex::new(s.pattern).expect("built-in redaction pattern must compile"),
+            pattern: s.pattern,
+            re: OnceLock::new(),
             group: s.group,
-            keywords: s.keywords,
             check: s.check,
         })
         .collect()
 });
+
+/// One bit per rule in [`RULES`] order.
+type RuleSet = u64;
+const _: () = assert!(RULE_SPECS.len() <= RuleSet::BITS as usize);
+
+/// Every rule's keywords in one ASCII-case-insensitive automaton, so a text is scanned
+/// once to learn which rules can match at all (most texts: none).
+struct KeywordIndex {
+    automaton: AhoCorasick,
+    /// Per automaton pattern (a distinct keyword): the rules it enables.
+    rules: Vec<RuleSet>,
+}
+
+static KEYWORDS: LazyLock<KeywordIndex> = LazyLock::new(|| {
+    let mut words: Vec<&'static str> = Vec::new();
+    let mut rules: Vec<RuleSet> = Vec::new();
+    for (i, spec) in RULE_SPECS.iter().enumerate() {
+        for &k in spec.keywords {
+            let at = words.iter().position(|&w| w == k).unwrap_or_else(|| {
+                words.push(k);
+                rules.push(0);
+                words.len() - 1
+            });
+            rules[at] |= 1 << i;
+        }
+    }
+    let automaton = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .match_kind(MatchKind::Standard)
+        .build(&words)
+        .expect("redaction keywords must build");
+    KeywordIndex { automaton, rules }
+});
+
+/// Up to this many bytes a text is searched for each keyword directly, which costs about
+/// a microsecond for a short text; building the automaton costs a few hundred, and only
+/// pays off on long texts (files in `validate`, logs, whole documents).
+const DIRECT_SEARCH_MAX: usize = 4096;
+
+/// The rules whose keywords occur in `text`, ASCII case ignored. Keywords are lower-case
+/// ASCII, so this is exactly "`text.to_ascii_lowercase()` contains one of them".
+fn rules_present(text: &str) -> RuleSet {
+    if text.len() <= DIRECT_SEARCH_MAX {
+        rules_present_direct(text)
+    } else {
+        rules_present_automaton(text)
+    }
+}
+
+fn rules_present_direct(text: &str) -> RuleSet {
+    let lower = text.to_ascii_lowercase();
+    let mut present: RuleSet = 0;
+    for (i, spec) in RULE_SPECS.iter().enumerate() {
+        if spec.keywords.iter().any(|k| lower.contains(k)) {
+            present |= 1 << i;
+        }
+    }
+    present
+}
+
+fn rules_present_automaton(text: &str) -> RuleSet {
+    let index = &*KEYWORDS;
+    let all: RuleSet = index.rules.iter().fold(0, |a, &r| a | r);
+    let mut present: RuleSet = 0;
+    // Overlapping, so a keyword inside another (`sk-` in `sk-ant-`) is still seen.
+    for m in index.automaton.find_overlapping_iter(text) {
+        present |= index.rules[m.pattern().as_usize()];
+        if present == all {
+            break;
+        }
+    }
+    present
+}
 
 /// A raw match before overlaps are resolved.
 struct Candidate {
@@ -441,13 +525,17 @@ fn candidates(text: &str, allow: &Allowlist) -> Vec<Candidate> {
     if text.is_empty() {
         return out;
     }
-    // One lower-cased copy lets every rule be skipped cheaply when its literals are absent,
-    // which is the common case for a large log.
-    let lower = text.to_ascii_lowercase();
+    // One pass over the text finds which rules' literals occur; the others are skipped
+    // (and never compiled), which is the common case for a decision or a large log.
+    let present = rules_present(text);
+    if present == 0 {
+        return out;
+    }
     for (priority, rule) in RULES.iter().enumerate() {
-        if !rule.keywords.iter().any(|k| lower.contains(k)) {
+        if present & (1 << priority) == 0 {
             continue;
         }
+        let re = rule.re();
         let mut push = |start: usize, end: usize| {
             let secret = &text[start..end];
             if start < end && passes(rule.check, secret) && !allow.allows(secret) {
@@ -459,11 +547,11 @@ fn candidates(text: &str, allow: &Allowlist) -> Vec<Candidate> {
             }
         };
         if rule.group == 0 {
-            for m in rule.re.find_iter(text) {
+            for m in re.find_iter(text) {
                 push(m.start(), m.end());
             }
         } else {
-            for caps in rule.re.captures_iter(text) {
+            for caps in re.captures_iter(text) {
                 let (Some(whole), Some(m)) = (caps.get(0), caps.get(rule.group)) else {
                     continue;
                 };
@@ -1554,6 +1642,166 @@ mod tests {
             ]
         );
         assert_eq!(RULES.len(), RULE_SPECS.len());
+    }
+
+    // ---- keyword prefilter ----
+
+    /// Both prefilters give the same rules, and the same as the check they replaced (the
+    /// direct search is that check, verbatim).
+    fn assert_prefilters_agree(text: &str) {
+        let lower = text.to_ascii_lowercase();
+        let reference = RULE_SPECS
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.keywords.iter().any(|k| lower.contains(k)))
+            .fold(0, |set, (i, _)| set | 1 << i);
+        assert_eq!(rules_present_direct(text), reference, "text: {text:?}");
+        assert_eq!(rules_present_automaton(text), reference, "text: {text:?}");
+        assert_eq!(rules_present(text), reference, "text: {text:?}");
+    }
+
+    #[test]
+    fn keywords_are_lower_case_ascii_and_every_rule_has_one() {
+        // The prefilter ignores ASCII case; it equals "the lower-cased text contains the
+        // keyword" only for lower-case ASCII keywords. A rule without one would never run.
+        for r in RULE_SPECS {
+            assert!(!r.keywords.is_empty(), "{} has no keyword", r.name);
+            for k in r.keywords {
+                assert!(!k.is_empty() && k.is_ascii(), "{}: {k:?}", r.name);
+                assert_eq!(*k, k.to_ascii_lowercase(), "{}: {k:?}", r.name);
+            }
+        }
+    }
+
+    #[test]
+    fn every_rule_compiles() {
+        // Rules compile lazily, when their keyword first shows up; a broken pattern must
+        // fail here rather than in a user's session.
+        for r in RULES.iter() {
+            let _ = r.re();
+        }
+    }
+
+    #[test]
+    fn prefilter_matches_the_lower_cased_contains_test() {
+        let mut texts: Vec<String> = vec![
+            String::new(),
+            "a decision worth keeping".into(),
+            "measured".into(),
+            "2026-11-24T03:01:45Z".into(),
+            "Asia/Tokyo and AKIA and a3T".into(),
+            "SK-ANT-x sk- Sk-Ant-".into(),
+            "PRIVATE KEY, private  key, Private Key".into(),
+            "----- -- --- ://".into(),
+            "PyPI-AgEIcHlwaS5vcmc HOOKS.SLACK.COM _Gitlab_Session=".into(),
+            "héllo KÉY ſecret Kelvin \u{212a}ey".into(),
+        ];
+        for r in RULE_SPECS {
+            for k in r.keywords {
+                texts.push((*k).to_owned());
+                texts.push(k.to_ascii_uppercase());
+                texts.push(format!("x{}y", k.to_ascii_uppercase()));
+                // Every keyword but this one's last byte: must not count.
+                texts.push(k[..k.len() - 1].to_owned());
+            }
+        }
+        let all: Vec<&str> = RULE_SPECS
+            .iter()
+            .flat_map(|r| r.keywords.iter().copied())
+            .collect();
+        texts.push(all.concat());
+        texts.push(all.join(" ").to_ascii_uppercase());
+        // Long texts take the automaton's path in `rules_present`.
+        let padding = "plain words, nothing to see here. ".repeat(DIRECT_SEARCH_MAX / 20);
+        let long: Vec<String> = texts.iter().map(|t| format!("{padding}{t}")).collect();
+        for t in texts.iter().chain(&long) {
+            assert_prefilters_agree(t);
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn prefilter_matches_reference_on_random_text(
+            t in "[-a-zA-Z0-9_./:= éK]{0,60}|(?:(?:sk-|ghp_|KEY|Secret|--|://|AKIA|eyJ|Bearer|xox|hf_|_TEST_)[a-z_ -]{0,3}){0,8}"
+        ) {
+            assert_prefilters_agree(&t);
+        }
+    }
+
+    #[test]
+    fn secrets_are_caught_whatever_the_keyword_case() {
+        let v = fake(&alnum(), 32, 80);
+        check(
+            &format!("Api_Key={v}"),
+            "Api_Key=[REDACTED:generic-api-key]",
+        );
+        check(
+            &format!("PassWord: {v}"),
+            "PassWord: [REDACTED:generic-api-key]",
+        );
+        check(
+            &format!("mycli --TOKEN {v}"),
+            "mycli --TOKEN [REDACTED:generic-api-key]",
+        );
+        check(
+            &format!("AUTHORIZATION: BEARER {v}"),
+            "AUTHORIZATION: BEARER [REDACTED:bearer]",
+        );
+        check(
+            &format!("AWS_SECRET_ACCESS_KEY={}", fake(&alnum(), 40, 81)),
+            "AWS_SECRET_ACCESS_KEY=[REDACTED:aws-secret-key]",
+        );
+        let aws = format!("AKIA{}", fake(&format!("{UPPER}{DIGITS}"), 16, 82));
+        check(&format!("id {aws}"), "id [REDACTED:aws-access-key]");
+        let gcp = format!("AIza{}", fake(&alnum(), 35, 83));
+        check(&format!("key {gcp}"), "key [REDACTED:gcp-api-key]");
+        let pem = format!(
+            "-----BEGIN RSA PRIVATE KEY-----\n{}\n-----END RSA PRIVATE KEY-----",
+            fake(&alnum(), 64, 84)
+        );
+        check(&pem, "[REDACTED:private-key]");
+        check(
+            &format!("see HTTPS://app:{}@db.example.com", fake(&alnum(), 16, 85)),
+            "see HTTPS://app:[REDACTED:url-credentials]@db.example.com",
+        );
+    }
+
+    #[test]
+    fn long_texts_with_keywords_in_other_case_are_redacted() {
+        let v = fake(&alnum(), 32, 86);
+        let aws = format!("ASIA{}", fake(&format!("{UPPER}{DIGITS}"), 16, 87));
+        let padding = "plain words, nothing to see here.\n".repeat(DIRECT_SEARCH_MAX / 10);
+        let input = format!("{padding}Client_Secret: {v}\n{padding}id={aws}\n");
+        assert!(input.len() > DIRECT_SEARCH_MAX);
+        check(
+            &input,
+            &format!(
+                "{padding}Client_Secret: [REDACTED:generic-api-key]\n{padding}id=[REDACTED:aws-access-key]\n"
+            ),
+        );
+        let plain = padding.repeat(3);
+        assert_eq!(rules_present(&plain), 0);
+        assert_eq!(red(&plain), plain);
+    }
+
+    #[test]
+    fn text_without_keywords_is_returned_unchanged() {
+        for text in [
+            "a decision worth keeping",
+            "measured",
+            "2026-11-24T03:01:45Z",
+            "Use cursor pagination; offsets drift under concurrent writes.",
+            "naïve café, 東京, emoji 🚀 and a long random-looking run 8f3Kq9ZxL2mN7vB4cR1tY6wP0",
+        ] {
+            assert_eq!(rules_present(text), 0, "{text}");
+            let (out, findings) = redact(text, &Allowlist::default());
+            assert!(findings.is_empty());
+            assert_eq!(out, text);
+            // An allowlist changes nothing either.
+            let allow = Allowlist::new(vec![text.to_owned()], vec![".".to_owned()])
+                .expect("valid allowlist");
+            assert_eq!(redact(text, &allow).0, text);
+        }
     }
 
     #[test]

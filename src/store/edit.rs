@@ -53,7 +53,7 @@ impl Store {
         let kb = read_knowledge(&self.layout)?;
         let mut knowledge = match kb.doc {
             None => Knowledge::default(),
-            Some(Doc::Ok(map)) => Knowledge::new(map),
+            Some(Doc::Ok(knowledge)) => knowledge,
             Some(Doc::Broken { problem, .. }) => return Err(StoreError::Refused(vec![problem])),
         };
         let mut notes = Vec::new();

@@ -95,6 +95,57 @@ pub fn read_optional(path: &Path) -> Result<Option<Vec<u8>>, FsError> {
     Ok(Some(bytes))
 }
 
+/// The bytes from `offset` to the end (empty past the end); `Ok(None)` when the file does
+/// not exist. Checking what was appended after a known length reads only that part.
+pub fn read_from(path: &Path, offset: u64) -> Result<Option<Vec<u8>>, FsError> {
+    let mut file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(path)(e)),
+    };
+    let size = file.metadata().map_err(io_err(path))?.len();
+    if size.saturating_sub(offset) > MAX_READ_BYTES {
+        return Err(FsError::TooLarge {
+            path: path.to_path_buf(),
+            size,
+        });
+    }
+    let mut bytes = Vec::new();
+    if offset < size {
+        file.seek(SeekFrom::Start(offset)).map_err(io_err(path))?;
+        file.read_to_end(&mut bytes).map_err(io_err(path))?;
+    }
+    Ok(Some(bytes))
+}
+
+/// The first byte that is not whitespace (after a byte-order mark), reading only as far as
+/// it takes; `None` for a missing or blank file.
+pub fn first_non_space(path: &Path) -> Result<Option<u8>, FsError> {
+    let file = match File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_err(path)(e)),
+    };
+    let mut reader = io::BufReader::new(file);
+    let mut at_start = true;
+    loop {
+        let buf = io::BufRead::fill_buf(&mut reader).map_err(io_err(path))?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        let mut skip = 0;
+        if at_start && buf.starts_with(b"\xEF\xBB\xBF") {
+            skip = 3;
+        }
+        at_start = false;
+        let len = buf.len();
+        if let Some(&b) = buf[skip..].iter().find(|b| !b.is_ascii_whitespace()) {
+            return Ok(Some(b));
+        }
+        io::BufRead::consume(&mut reader, len);
+    }
+}
+
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 fn temp_path(path: &Path) -> PathBuf {

@@ -11,7 +11,7 @@ use crate::domain::compose::handoff_draft;
 use crate::domain::events::{Event, EventKind, apply};
 use crate::domain::ids::{handoff_file_name, parse_session_id, session_id_for, validate_id};
 use crate::domain::items::PendingItem;
-use crate::domain::json_doc::{Doc, parse_log, parse_object};
+use crate::domain::json_doc::{Doc, parse_log};
 use crate::domain::knowledge::Knowledge;
 use crate::domain::logs::log_entries;
 use crate::domain::problem::Problem;
@@ -357,20 +357,21 @@ impl Store {
         }
         let record = scrub(&record, &self.allow, "session", &mut notes);
 
-        // What the knowledge base will hold after the merge, for time travel.
-        let as_of = match self.read_knowledge_doc(&mut Vec::new())? {
-            Some(Doc::Ok(map)) => {
-                let mut k = Knowledge::new(map);
+        // What the knowledge base will hold after the merge, for time travel; read once and
+        // written by `finish_locked` (the lock is held throughout).
+        let merged = match self.read_knowledge_doc(&mut Vec::new())? {
+            Some(Doc::Ok(mut k)) => {
                 k.merge_session(&record);
-                Some(as_of(&k))
+                Some(k)
             }
             None => {
                 let mut k = Knowledge::default();
                 k.merge_session(&record);
-                Some(as_of(&k))
+                Some(k)
             }
             Some(Doc::Broken { .. }) => None,
         };
+        let as_of = merged.as_ref().map(as_of);
         let date = ended.date_naive();
         // A handoff the user already wrote for this session (the dashboard's form) is kept.
         let own = self.own_handoff(&id, date);
@@ -410,7 +411,7 @@ impl Store {
             Some(SessionSource::Current(path)) => atomic_write(path, &pretty(&record))?,
             None => {}
         }
-        let refused = self.finish_locked(&id, &guard)?;
+        let refused = self.finish_locked(&id, &guard, merged)?;
         Ok(EndOutcome {
             session_id: id.clone(),
             handoff: handoff_path,
@@ -441,12 +442,15 @@ impl Store {
         }
     }
 
-    fn read_knowledge_doc(&self, problems: &mut Vec<Problem>) -> Result<Option<Doc>, StoreError> {
+    fn read_knowledge_doc(
+        &self,
+        problems: &mut Vec<Problem>,
+    ) -> Result<Option<Doc<Knowledge>>, StoreError> {
         let path = self.layout.knowledge();
         let Some(text) = read_text(&self.layout, &path, problems)? else {
             return Ok(None);
         };
-        Ok(Some(parse_object(&self.layout.display(&path), &text)))
+        Ok(Some(Knowledge::parse(&self.layout.display(&path), &text)))
     }
 
     /// The handoff file already written for session `id`, if any: the seed-shaped name for
@@ -498,7 +502,7 @@ impl Store {
         pending.sort();
         let mut merged = Vec::new();
         for (_, id) in pending {
-            let refused = self.finish_locked(&id, &guard)?;
+            let refused = self.finish_locked(&id, &guard, None)?;
             if !refused.is_empty() {
                 return Ok((merged, refused));
             }
@@ -508,8 +512,14 @@ impl Store {
     }
 
     /// The steps of `end` after the archive exists: logs once, then the knowledge base.
-    /// Holding `_guard` proves the caller has the lock.
-    fn finish_locked(&self, id: &str, _guard: &FileLock) -> Result<Vec<Problem>, StoreError> {
+    /// Holding `_guard` proves the caller has the lock. `merged` is the knowledge base with
+    /// this session merged, when the caller has just read it under the same lock.
+    fn finish_locked(
+        &self,
+        id: &str,
+        _guard: &FileLock,
+        merged: Option<Knowledge>,
+    ) -> Result<Vec<Problem>, StoreError> {
         let marker = self.layout.unmerged(id);
         let mut problems = Vec::new();
         let Some(archive) = read_archived(&self.layout, id, &mut problems)? else {
@@ -553,15 +563,18 @@ impl Store {
         if events.exists() {
             std::fs::remove_file(&events).map_err(super::fsio::io_err(&events))?;
         }
-        let mut kb_problems = Vec::new();
-        let mut knowledge = match self.read_knowledge_doc(&mut kb_problems)? {
-            None => Knowledge::default(),
-            Some(Doc::Ok(map)) => Knowledge::new(map),
-            Some(Doc::Broken { problem, .. }) => {
-                problems.push(problem);
-                return Ok(problems);
-            }
+        let mut knowledge = match merged {
+            Some(k) => k,
+            None => match self.read_knowledge_doc(&mut Vec::new())? {
+                None => Knowledge::default(),
+                Some(Doc::Ok(k)) => k,
+                Some(Doc::Broken { problem, .. }) => {
+                    problems.push(problem);
+                    return Ok(problems);
+                }
+            },
         };
+        // Idempotent: a no-op when `merged` already holds this session.
         knowledge.merge_session(record);
         atomic_write(
             &self.layout.knowledge(),
@@ -625,9 +638,8 @@ impl Store {
         let path = self.layout.path(name);
         let mut skip = 0;
         if let Some(offset) = offset {
-            let bytes = read_optional(&path)?.unwrap_or_default();
-            let tail = String::from_utf8_lossy(bytes.get(offset as usize..).unwrap_or_default())
-                .into_owned();
+            let bytes = super::fsio::read_from(&path, offset)?.unwrap_or_default();
+            let tail = String::from_utf8_lossy(&bytes).into_owned();
             // Only complete lines count: a torn last line was not written.
             let complete = tail.rsplit_once('\n').map_or("", |(done, _)| done);
             let present: Vec<&str> = complete
@@ -659,9 +671,10 @@ impl Store {
             return Ok(());
         }
         let path = self.layout.path(name);
-        let mut read_problems = Vec::new();
-        let text = read_text(&self.layout, &path, &mut read_problems)?.unwrap_or_default();
-        if text.trim_start().starts_with('[') {
+        // Only a log kept as a JSON array is read here; JSON lines are appended to unread.
+        if super::fsio::first_non_space(&path)? == Some(b'[') {
+            let mut read_problems = Vec::new();
+            let text = read_text(&self.layout, &path, &mut read_problems)?.unwrap_or_default();
             let log = parse_log(&self.layout.display(&path), &text);
             if !log.problems.is_empty() {
                 problems.extend(log.problems);

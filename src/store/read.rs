@@ -1,6 +1,7 @@
 //! Tolerant reading of everything in the sessions directory. Reading never fails on content:
 //! what does not parse becomes a [`Problem`] and the rest is still returned.
 
+use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -8,7 +9,8 @@ use std::time::SystemTime;
 use crate::domain::archive::ArchivedSession;
 use crate::domain::events::{Event, fold};
 use crate::domain::handoff::HandoffName;
-use crate::domain::json_doc::{Doc, Log, parse_log, parse_object};
+use crate::domain::json_doc::{Doc, Log, parse_log, parse_log_as, parse_object};
+use crate::domain::knowledge::Knowledge;
 use crate::domain::problem::Problem;
 use crate::domain::session::SessionRecord;
 use crate::domain::text::decode;
@@ -25,22 +27,31 @@ pub fn read_text(
     let Some(bytes) = read_optional(path)? else {
         return Ok(None);
     };
-    let (text, lossy) = decode(&bytes);
-    if lossy {
-        problems.push(Problem::warning(
-            layout.display(path),
-            0,
-            0,
-            "not valid UTF-8; invalid bytes are shown as \u{FFFD}",
-        ));
-    }
-    Ok(Some(text.into_owned()))
+    let text = match decode(&bytes) {
+        // Valid UTF-8 (the usual case) keeps its buffer: knowledge bases reach megabytes.
+        (Cow::Borrowed(valid), _) => {
+            let start = bytes.len() - valid.len(); // after a byte-order mark
+            let mut bytes = bytes;
+            bytes.drain(..start);
+            String::from_utf8(bytes).unwrap_or_default()
+        }
+        (Cow::Owned(text), _) => {
+            problems.push(Problem::warning(
+                layout.display(path),
+                0,
+                0,
+                "not valid UTF-8; invalid bytes are shown as \u{FFFD}",
+            ));
+            text
+        }
+    };
+    Ok(Some(text))
 }
 
 /// The knowledge base as read: missing, parsed, or broken (with a salvaged view).
 #[derive(Debug, Clone)]
 pub struct KnowledgeFile {
-    pub doc: Option<Doc>,
+    pub doc: Option<Doc<Knowledge>>,
     pub problems: Vec<Problem>,
 }
 
@@ -53,7 +64,7 @@ pub fn read_knowledge(layout: &Layout) -> Result<KnowledgeFile, FsError> {
             problems,
         });
     };
-    let doc = parse_object(&layout.display(&path), &text);
+    let doc = Knowledge::parse(&layout.display(&path), &text);
     if let Some(p) = doc.problem() {
         problems.push(p.clone());
     }
@@ -63,13 +74,17 @@ pub fn read_knowledge(layout: &Layout) -> Result<KnowledgeFile, FsError> {
     })
 }
 
-pub fn read_log(layout: &Layout, name: &str) -> Result<Log, FsError> {
+/// A JSON-lines log, each record decoded as `T` (a `Value`, or a typed item).
+pub fn read_log<T: serde::de::DeserializeOwned>(
+    layout: &Layout,
+    name: &str,
+) -> Result<Log<T>, FsError> {
     let path = layout.path(name);
     let mut problems = Vec::new();
     let Some(text) = read_text(layout, &path, &mut problems)? else {
         return Ok(Log::default());
     };
-    let mut log = parse_log(&layout.display(&path), &text);
+    let mut log = parse_log_as(&layout.display(&path), &text);
     log.problems.splice(0..0, problems);
     Ok(log)
 }
@@ -253,24 +268,57 @@ pub struct HandoffEntry {
     pub file_name: String,
     pub path: PathBuf,
     pub name: HandoffName,
+    /// Read only when the name has no date or shares its date and number with another.
     pub modified: Option<SystemTime>,
 }
 
 /// Handoff files, newest first: by the date in the name (falling back to the modification
-/// time for undated names), then the session number, then the modification time.
+/// time for undated names), then the session number, then the modification time. Only files
+/// whose order needs it are stat-ed: at 10,000 handoffs the stats cost more than the rest.
 pub fn handoffs(layout: &Layout) -> Result<Vec<HandoffEntry>, FsError> {
-    let mut list: Vec<HandoffEntry> = list_dir(&layout.handoffs())?
+    let dir = layout.handoffs();
+    let mut list: Vec<HandoffEntry> = list_names(&dir)?
         .into_iter()
-        .filter(|e| e.name.to_ascii_lowercase().ends_with(".md"))
-        .map(|e| HandoffEntry {
-            name: HandoffName::parse(&e.name),
-            file_name: e.name,
-            path: e.path,
-            modified: e.modified,
+        .filter(|name| name.to_ascii_lowercase().ends_with(".md"))
+        .map(|name| HandoffEntry {
+            name: HandoffName::parse(&name),
+            path: dir.join(&name),
+            file_name: name,
+            modified: None,
         })
         .collect();
-    list.sort_by_key(|e| std::cmp::Reverse(handoff_key(e)));
+    let mut seen = std::collections::HashMap::new();
+    for e in &list {
+        *seen.entry((e.name.date, e.name.seq)).or_insert(0usize) += 1;
+    }
+    for e in &mut list {
+        if e.name.date.is_none() || seen[&(e.name.date, e.name.seq)] > 1 {
+            e.modified = fs::metadata(&e.path).and_then(|m| m.modified()).ok();
+        }
+    }
+    list.sort_by(|a, b| handoff_key(b).cmp(&handoff_key(a)));
     Ok(list)
+}
+
+/// Names of a directory's regular files (no temp files, no dot files), from the directory
+/// listing alone; missing → empty.
+pub fn list_names(dir: &Path) -> Result<Vec<String>, FsError> {
+    let iter = match fs::read_dir(dir) {
+        Ok(it) => it,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => {
+            return Err(FsError::Io {
+                path: dir.to_path_buf(),
+                source: e,
+            });
+        }
+    };
+    Ok(iter
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.') && !name.contains(TEMP_MARKER))
+        .collect())
 }
 
 fn handoff_key(
@@ -279,13 +327,13 @@ fn handoff_key(
     Option<chrono::NaiveDate>,
     Option<u32>,
     Option<SystemTime>,
-    String,
+    &str,
 ) {
     let date = e.name.date.or_else(|| {
         e.modified
             .map(|m| chrono::DateTime::<chrono::Utc>::from(m).date_naive())
     });
-    (date, e.name.seq, e.modified, e.file_name.clone())
+    (date, e.name.seq, e.modified, &e.file_name)
 }
 
 pub fn read_archived(

@@ -30,36 +30,54 @@ pub fn load_board(store: &Store) -> Result<Board, StoreError> {
     }
     let mut problems: Vec<Problem> = Vec::new();
 
-    let kb = read_knowledge(layout)?;
+    // The two big reads (knowledge base, decision log) and the handoff listing run side by
+    // side: at 10,000 sessions each is tens of milliseconds.
+    let (kb, (log, listing)) = std::thread::scope(|scope| {
+        let others = scope.spawn(|| {
+            (
+                read_log::<Decision>(layout, DECISIONS_LOG),
+                handoffs(layout),
+            )
+        });
+        let kb = read_knowledge(layout).map(|kb| {
+            let decisions = match &kb.doc {
+                Some(Doc::Ok(k)) => Some(k.core_decisions()),
+                _ => None,
+            };
+            (kb, decisions)
+        });
+        let others = others
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (kb, others)
+    });
+    let (kb, core_decisions) = kb?;
     problems.extend(kb.problems.iter().cloned());
-    if let Some(Doc::Broken {
-        salvaged: Some(_), ..
-    }) = &kb.doc
-    {
-        problems.push(Problem::warning(
-            layout.display(&layout.knowledge()),
-            0,
-            0,
-            "shown as far as it could be read; baton will not rewrite it until it parses",
-        ));
-    }
-    board.knowledge = kb
-        .doc
-        .as_ref()
-        .and_then(Doc::map)
-        .cloned()
-        .map(Knowledge::new)
-        .unwrap_or_default();
+    board.knowledge = match kb.doc {
+        Some(Doc::Ok(knowledge)) => knowledge,
+        Some(Doc::Broken {
+            salvaged: Some(map),
+            ..
+        }) => {
+            problems.push(Problem::warning(
+                layout.display(&layout.knowledge()),
+                0,
+                0,
+                "shown as far as it could be read; baton will not rewrite it until it parses",
+            ));
+            Knowledge::new(map)
+        }
+        Some(Doc::Broken { salvaged: None, .. }) | None => Knowledge::default(),
+    };
     board.pending = board.knowledge.pending_by_priority();
 
-    let log = read_log(layout, DECISIONS_LOG)?;
-    problems.extend(log.problems.iter().cloned());
-    let mut decisions = board.knowledge.core_decisions();
-    decisions.extend(
-        log.records
-            .into_iter()
-            .map(|r| Decision::from_value(r.value)),
-    );
+    let log = log?;
+    problems.extend(log.problems);
+    let mut decisions = match core_decisions {
+        Some(list) => list,
+        None => board.knowledge.core_decisions(), // a salvaged view, or none
+    };
+    decisions.extend(log.records.into_iter().map(|r| r.value));
 
     for s in store.active_sessions(&mut problems)? {
         decisions.extend(s.record.decisions_made.iter().cloned().map(|mut d| {
@@ -79,15 +97,14 @@ pub fn load_board(store: &Store) -> Result<Board, StoreError> {
     }
     board.decisions = dedupe_decisions(decisions);
 
-    board.handoffs = handoffs(layout)?
+    board.handoffs = listing?
         .into_iter()
-        .map(|h| {
-            let modified = h.modified.map(DateTime::<Utc>::from);
-            HandoffRef {
-                date: h.name.date.or(modified.map(|m| m.date_naive())),
-                file_name: h.file_name,
-                modified,
-            }
+        .map(|h| HandoffRef {
+            date: h
+                .name
+                .date
+                .or(h.modified.map(|m| DateTime::<Utc>::from(m).date_naive())),
+            file_name: h.file_name,
         })
         .collect();
 
@@ -143,18 +160,35 @@ pub fn context_pack(store: &Store) -> Result<ContextPack, StoreError> {
 /// The same decision sits in `core_decisions` and in the log once its session ended: keep
 /// one, preferring the entry with more detail, ordered by date (stable otherwise).
 pub fn dedupe_decisions(all: Vec<Decision>) -> Vec<Decision> {
+    use crate::domain::fast_hash::FxHashMap;
     let mut out: Vec<Decision> = Vec::with_capacity(all.len());
-    let mut index = std::collections::HashMap::new();
+    // Most repeats are exact copies (a decision in `core_decisions` and in the log), found by
+    // their text alone; only texts not seen before are normalized.
+    let mut by_text: FxHashMap<String, usize> = FxHashMap::default();
+    let mut by_key: FxHashMap<String, usize> = FxHashMap::default();
+    by_text.reserve(all.len());
+    by_key.reserve(all.len());
     for d in all {
-        let mut key = normalize(&d.decision);
-        if key.is_empty() {
-            key = d.decision.trim().to_string();
-        }
-        if key.is_empty() {
-            continue;
-        }
-        match index.get(&key) {
-            Some(&i) => {
+        let kept = match by_text.get(d.decision.as_str()) {
+            Some(&i) => Some(i),
+            None => {
+                let mut key = normalize(&d.decision);
+                if key.is_empty() {
+                    key = d.decision.trim().to_string();
+                }
+                if key.is_empty() {
+                    continue;
+                }
+                let kept = by_key.get(&key).copied();
+                if kept.is_none() {
+                    by_key.insert(key, out.len());
+                }
+                by_text.insert(d.decision.clone(), kept.unwrap_or(out.len()));
+                kept
+            }
+        };
+        match kept {
+            Some(i) => {
                 let kept: &mut Decision = &mut out[i];
                 kept.reasoning = kept.reasoning.take().or(d.reasoning);
                 kept.impact = kept.impact.take().or(d.impact);
@@ -162,12 +196,46 @@ pub fn dedupe_decisions(all: Vec<Decision>) -> Vec<Decision> {
                 kept.status = kept.status.take().or(d.status);
                 kept.session_id = kept.session_id.take().or(d.session_id);
             }
-            None => {
-                index.insert(key, out.len());
-                out.push(d);
-            }
+            None => out.push(d),
         }
     }
     out.sort_by(|a, b| a.date.cmp(&b.date));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(text: &str, date: &str, why: Option<&str>) -> Decision {
+        let mut d = Decision::new(text);
+        d.date = Some(date.into());
+        d.reasoning = why.map(Into::into);
+        d
+    }
+
+    #[test]
+    fn repeats_exact_or_normalized_are_one_with_the_most_detail() {
+        let all = vec![
+            d("Use Redis", "2025-11-02", None),
+            d("✅ use  redis.", "2025-11-03", Some("fast")),
+            d("Use Redis", "2025-11-04", Some("later")),
+            d("Keep Postgres", "2025-11-01", None),
+            d("  ", "2025-11-05", None),
+            d("...", "2025-11-06", None),
+        ];
+        let out = dedupe_decisions(all);
+        let shown: Vec<(&str, Option<&str>)> = out
+            .iter()
+            .map(|d| (d.decision.as_str(), d.reasoning.as_deref()))
+            .collect();
+        assert_eq!(
+            shown,
+            [
+                ("Keep Postgres", None),
+                ("Use Redis", Some("fast")),
+                ("...", None)
+            ]
+        );
+    }
 }

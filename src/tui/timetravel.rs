@@ -145,7 +145,6 @@ impl App {
                 .map(|h| HandoffRef {
                     file_name: h.file.clone(),
                     date: h.at.map(|w| w.date()),
-                    modified: None,
                 })
                 .collect(),
             active: Vec::new(),

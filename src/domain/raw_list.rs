@@ -1,0 +1,332 @@
+//! A JSON array kept as the text it was read as, and the knowledge base's top level split
+//! into its fields without parsing them.
+//!
+//! `core_decisions` holds every decision ever merged: at 10,000 sessions it is 8 MB of the
+//! knowledge base's 8.3 MB. Parsing it into values on every `end`, `context` and dashboard
+//! load cost more than everything else together, yet an `end` only appends to it and a read
+//! only needs typed decisions. So it stays text until something needs it as values.
+
+use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+/// A JSON array as text, always valid: built only from text serde_json has read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawList {
+    text: String,
+    shape: Shape,
+}
+
+/// What one pass over the text finds: enough to append without decoding anything.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Shape {
+    items: usize,
+    max_id: Option<u64>,
+    /// Deepest nesting, the array itself being 1.
+    depth: usize,
+}
+
+impl RawList {
+    /// `raw` if it is an array (anything else is not kept raw).
+    pub fn from_raw(raw: Box<RawValue>) -> Result<RawList, Box<RawValue>> {
+        if raw.get().starts_with('[') {
+            let shape = scan(raw.get());
+            let text: Box<str> = raw.into();
+            Ok(RawList {
+                text: text.into(),
+                shape,
+            })
+        } else {
+            Err(raw)
+        }
+    }
+
+    /// Deepest nesting inside, the array itself being 1.
+    pub fn depth(&self) -> usize {
+        self.shape.depth
+    }
+
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// Every item, decoded as `T` (which must accept any JSON value).
+    pub fn decode<T: DeserializeOwned>(&self) -> Vec<T> {
+        serde_json::from_str(&self.text).unwrap_or_default()
+    }
+
+    pub fn to_values(&self) -> Vec<Value> {
+        self.decode()
+    }
+
+    /// How many items, and the largest `N` of an item whose `id` is a string ending in `-N`
+    /// (`decision-042`), known without building the items.
+    pub fn count_and_max_id(&self) -> (usize, Option<u64>) {
+        (self.shape.items, self.shape.max_id)
+    }
+
+    /// Appends items, laid out as `serde_json`'s pretty printer lays out an array that is a
+    /// field of a top-level object, so the file reads as if written whole.
+    pub fn append(&mut self, items: &[Value]) {
+        if items.is_empty() {
+            return;
+        }
+        let body = self.text.trim_end();
+        let body = body.strip_suffix(']').unwrap_or(body).trim_end();
+        let empty = body == "[";
+        let mut text = String::with_capacity(self.text.len() + items.len() * 512);
+        text.push_str(body);
+        for (i, item) in items.iter().enumerate() {
+            text.push_str(if empty && i == 0 { "\n    " } else { ",\n    " });
+            text.push_str(&indent(&pretty(item), "    "));
+        }
+        text.push_str("\n  ]");
+        self.text = text;
+        for item in items {
+            self.shape.items += 1;
+            self.shape.max_id = self.shape.max_id.max(item_id(item));
+            self.shape.depth = self.shape.depth.max(1 + value_depth(item));
+        }
+    }
+}
+
+fn id_number(id: &str) -> Option<u64> {
+    id.rsplit('-').next()?.parse().ok()
+}
+
+fn item_id(item: &Value) -> Option<u64> {
+    id_number(item.get("id")?.as_str()?)
+}
+
+fn value_depth(v: &Value) -> usize {
+    match v {
+        Value::Array(a) => 1 + a.iter().map(value_depth).max().unwrap_or(0),
+        Value::Object(m) => 1 + m.values().map(value_depth).max().unwrap_or(0),
+        _ => 0,
+    }
+}
+
+/// One pass over valid array text: the items, the largest id number of an item object's
+/// `id` string field (the last `id` of an object counts, as in a map; a non-string `id` is
+/// none), and the nesting depth. Strings are skipped with memchr; only structure is looked at.
+fn scan(text: &str) -> Shape {
+    let b = text.as_bytes();
+    let mut shape = Shape {
+        items: 0,
+        max_id: None,
+        depth: 0,
+    };
+    // Per open container: is it an object, and does the next string there start a key.
+    let mut stack: Vec<(bool, bool)> = Vec::new();
+    let mut item_id: Option<u64> = None;
+    // Inside an item object (depth 2), the value of its `id` key comes next.
+    let mut id_value_next = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                let mut escaped = false;
+                loop {
+                    match memchr::memchr2(b'"', b'\\', b.get(j..).unwrap_or_default()) {
+                        Some(k) if b[j + k] == b'\\' => {
+                            escaped = true;
+                            j += k + 2;
+                        }
+                        Some(k) => {
+                            j += k;
+                            break;
+                        }
+                        None => return shape,
+                    }
+                }
+                let body = &text[start..j];
+                let depth = stack.len();
+                if depth == 1 {
+                    shape.items += 1;
+                }
+                match stack.last_mut() {
+                    Some((true, key_next @ true)) => {
+                        *key_next = false;
+                        id_value_next = depth == 2 && body == "id";
+                    }
+                    _ if id_value_next => {
+                        id_value_next = false;
+                        item_id = if escaped {
+                            serde_json::from_str::<String>(&text[start - 1..=j])
+                                .ok()
+                                .as_deref()
+                                .and_then(id_number)
+                        } else {
+                            id_number(body)
+                        };
+                    }
+                    _ => {}
+                }
+                i = j;
+            }
+            open @ (b'{' | b'[') => {
+                if stack.len() == 1 {
+                    shape.items += 1;
+                    item_id = None;
+                }
+                if id_value_next {
+                    id_value_next = false;
+                    item_id = None;
+                }
+                stack.push((open == b'{', open == b'{'));
+                shape.depth = shape.depth.max(stack.len());
+            }
+            b'}' | b']' => {
+                stack.pop();
+                if stack.len() == 1 {
+                    shape.max_id = shape.max_id.max(item_id.take());
+                }
+            }
+            b',' => {
+                if let Some((is_object, key_next)) = stack.last_mut() {
+                    *key_next = *is_object;
+                }
+            }
+            b':' | b' ' | b'\n' | b'\r' | b'\t' => {}
+            _ => {
+                // A number, true, false or null: a whole item at depth 1, or a value.
+                if stack.len() == 1 && (i == 0 || !is_scalar_byte(b[i - 1])) {
+                    shape.items += 1;
+                }
+                if id_value_next {
+                    id_value_next = false;
+                    item_id = None;
+                }
+            }
+        }
+        i += 1;
+    }
+    shape
+}
+
+fn is_scalar_byte(c: u8) -> bool {
+    !matches!(c, b'[' | b'{' | b',' | b':' | b' ' | b'\n' | b'\r' | b'\t')
+}
+
+/// Pretty JSON of `value`, every line after the first indented by `pad` (JSON strings hold
+/// no raw newlines, so every `\n` is between tokens).
+pub fn indent(pretty: &str, pad: &str) -> String {
+    pretty.replace('\n', &format!("\n{pad}"))
+}
+
+pub fn pretty(value: &Value) -> String {
+    serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into())
+}
+
+/// A JSON object's fields in file order, each still text. A key given twice keeps its first
+/// place and its last value, as `serde_json::Map` does.
+pub struct RawFields(pub Vec<(String, Box<RawValue>)>);
+
+impl<'de> serde::Deserialize<'de> for RawFields {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = RawFields;
+
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON object")
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFields, A::Error> {
+                let mut fields: Vec<(String, Box<RawValue>)> = Vec::new();
+                while let Some(key) = map.next_key::<String>()? {
+                    let value = map.next_value::<Box<RawValue>>()?;
+                    match fields.iter_mut().find(|(k, _)| *k == key) {
+                        Some(slot) => slot.1 = value,
+                        None => fields.push((key, value)),
+                    }
+                }
+                Ok(RawFields(fields))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn raw(text: &str) -> RawList {
+        RawList::from_raw(RawValue::from_string(text.to_string()).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn appending_matches_writing_the_whole_array() {
+        let new = [
+            json!({"id": "decision-003", "decision": "C\nline"}),
+            json!("plain"),
+        ];
+        for before in [
+            json!([]),
+            json!([{"id": "decision-001", "decision": "A"}, "B"]),
+        ] {
+            let doc = json!({ "core_decisions": before });
+            let text = serde_json::to_string_pretty(&doc).unwrap();
+            let fields: RawFields = serde_json::from_str(&text).unwrap();
+            let mut list = RawList::from_raw(fields.0.into_iter().next().unwrap().1).unwrap();
+            list.append(&new);
+            let mut after = before.as_array().unwrap().clone();
+            after.extend(new.iter().cloned());
+            let expected =
+                serde_json::to_string_pretty(&json!({ "core_decisions": after })).unwrap();
+            assert_eq!(
+                format!("{{\n  \"core_decisions\": {}\n}}", list.text()),
+                expected
+            );
+        }
+    }
+
+    /// The plain way of finding what `scan` finds, to check it against.
+    fn oracle(text: &str) -> (usize, Option<u64>) {
+        let items: Vec<Value> = serde_json::from_str(text).unwrap();
+        (items.len(), items.iter().filter_map(item_id).max())
+    }
+
+    #[test]
+    fn scanning_finds_what_decoding_finds() {
+        let cases = [
+            "[]",
+            "[ ]",
+            "[1, 2.5e3, true, null, -4]",
+            r#"[{"id": "decision-009", "x": {"id": "decision-999"}}, "s", 3, {"id": 12}]"#,
+            r#"[{"id": "d-10", "id": "d-2"}, {"id": "d-7", "id": 5}, {"id": "d-1", "id": [1]}]"#,
+            r#"[{"a": "x\"id\"", "id": "d\u002d41"}, ["id", "d-50"], {"b": ["id"], "c": "id"}]"#,
+            r#"[{"id":"d-3"},{"id":"d-4"},{"nested":[{"id":"d-99"}]},{"id":{"x":1}}]"#,
+            "[\n  {\n    \"id\": \"decision-001\",\n    \"decision\": \"A, B: C\"\n  },\n  \"x\"\n]",
+        ];
+        for text in cases {
+            assert_eq!(raw(text).count_and_max_id(), oracle(text), "{text}");
+        }
+        assert_eq!(raw("[[[1]], {\"a\": [{}]}]").depth(), 4);
+    }
+
+    #[test]
+    fn ids_are_counted_without_building_items() {
+        let list = raw(
+            r#"[{"id": "decision-009", "x": {"id": "decision-999"}}, "s", 3, {"id": 12}, {"id": "d-10", "id": "d-2"}]"#,
+        );
+        assert_eq!(list.count_and_max_id(), (5, Some(9)));
+        assert_eq!(raw("[]").count_and_max_id(), (0, None));
+    }
+
+    #[test]
+    fn only_arrays_are_kept_raw_and_duplicate_keys_keep_the_last_value() {
+        assert!(RawList::from_raw(RawValue::from_string("{}".into()).unwrap()).is_err());
+        let fields: RawFields = serde_json::from_str(r#"{"a": 1, "b": 2, "a": [3]}"#).unwrap();
+        let shown: Vec<(&str, &str)> = fields
+            .0
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.get()))
+            .collect();
+        assert_eq!(shown, [("a", "[3]"), ("b", "2")]);
+    }
+}
