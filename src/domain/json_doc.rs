@@ -4,7 +4,7 @@
 //! exact line and column, and, for display only, a best-effort salvage of what it holds:
 //! the seed's own knowledge-base example is malformed, and users still want to see it.
 
-use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::problem::Problem;
@@ -230,7 +230,7 @@ pub fn parse_log(path: &str, text: &str) -> Log {
 
 /// [`parse_log`], decoding each record as `T`. `T` must accept any JSON value, as
 /// [`Value`] does, so that the two report exactly the same problems.
-pub fn parse_log_as<T: DeserializeOwned>(path: &str, text: &str) -> Log<T> {
+pub fn parse_log_as<'a, T: Deserialize<'a>>(path: &str, text: &'a str) -> Log<T> {
     let trimmed = text.trim_start();
     if trimmed.starts_with('[') {
         return parse_array_log(path, text);
@@ -239,7 +239,7 @@ pub fn parse_log_as<T: DeserializeOwned>(path: &str, text: &str) -> Log<T> {
         ends_without_newline: !text.is_empty() && !text.ends_with('\n'),
         ..Log::default()
     };
-    let total = text.split('\n').count();
+    let total = memchr::memchr_iter(b'\n', text.as_bytes()).count() + 1;
     for (line_no, line) in numbered_lines(text) {
         let body = line.trim();
         if body.is_empty() {
@@ -283,7 +283,7 @@ fn describe_line(e: &serde_json::Error) -> String {
     }
 }
 
-fn parse_array_log<T: DeserializeOwned>(path: &str, text: &str) -> Log<T> {
+fn parse_array_log<'a, T: Deserialize<'a>>(path: &str, text: &'a str) -> Log<T> {
     let mut log = Log {
         is_array: true,
         ..Log::default()

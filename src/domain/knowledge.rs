@@ -7,6 +7,7 @@
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
+use super::decision_head::DecisionHead;
 use super::items::{Decision, PendingItem, Priority, list_of, value_text};
 use super::json_doc::{Doc, MAX_DEPTH, parse_object, too_deep_inside};
 use super::raw_list::{RawFields, RawList, indent, pretty};
@@ -118,6 +119,26 @@ impl Knowledge {
         match &self.raw_decisions {
             Some(raw) => raw.decode(),
             None => list_of(self.doc.get(CORE_DECISIONS), Decision::from_value),
+        }
+    }
+
+    /// Text and date of each of `core_decisions`, borrowed from the file's text; `None` when
+    /// the list is held as values (then [`Knowledge::core_decisions`] is as cheap).
+    pub fn core_decision_heads(&self) -> Option<Vec<DecisionHead<'_>>> {
+        self.raw_decisions.as_ref().map(|raw| raw.decode())
+    }
+
+    /// The decisions at `positions` (ascending) of `core_decisions`.
+    pub fn core_decisions_at(&self, positions: &[usize]) -> Vec<Decision> {
+        match &self.raw_decisions {
+            Some(raw) => raw.decode_at(positions),
+            None => {
+                let all = self.core_decisions();
+                positions
+                    .iter()
+                    .filter_map(|i| all.get(*i).cloned())
+                    .collect()
+            }
         }
     }
 

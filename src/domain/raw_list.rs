@@ -6,7 +6,8 @@
 //! load cost more than everything else together, yet an `end` only appends to it and a read
 //! only needs typed decisions. So it stays text until something needs it as values.
 
-use serde::de::{DeserializeOwned, Deserializer, MapAccess, Visitor};
+use serde::Deserialize;
+use serde::de::{DeserializeOwned, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 use serde_json::value::RawValue;
 
@@ -18,12 +19,14 @@ pub struct RawList {
 }
 
 /// What one pass over the text finds: enough to append without decoding anything.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 struct Shape {
     items: usize,
     max_id: Option<u64>,
     /// Deepest nesting, the array itself being 1.
     depth: usize,
+    /// Where each item starts, so that a few can be decoded without reading the rest.
+    starts: Vec<usize>,
 }
 
 impl RawList {
@@ -50,9 +53,28 @@ impl RawList {
         &self.text
     }
 
-    /// Every item, decoded as `T` (which must accept any JSON value).
-    pub fn decode<T: DeserializeOwned>(&self) -> Vec<T> {
+    /// Every item, decoded as `T` (which must accept any JSON value); `T` may borrow.
+    pub fn decode<'a, T: Deserialize<'a>>(&'a self) -> Vec<T> {
         serde_json::from_str(&self.text).unwrap_or_default()
+    }
+
+    /// The items at `wanted` (ascending positions), decoded as `T`; the rest are not read.
+    pub fn decode_at<T: DeserializeOwned>(&self, wanted: &[usize]) -> Vec<T> {
+        if self.shape.starts.len() == self.shape.items {
+            return wanted
+                .iter()
+                .filter_map(|i| self.shape.starts.get(*i))
+                .filter_map(|start| {
+                    // Reads one value and stops there.
+                    let mut de = serde_json::Deserializer::from_str(&self.text[*start..]);
+                    T::deserialize(&mut de).ok()
+                })
+                .collect();
+        }
+        let mut de = serde_json::Deserializer::from_str(&self.text);
+        Pick::<T>(wanted, std::marker::PhantomData)
+            .deserialize(&mut de)
+            .unwrap_or_default()
     }
 
     pub fn to_values(&self) -> Vec<Value> {
@@ -82,6 +104,7 @@ impl RawList {
         }
         text.push_str("\n  ]");
         self.text = text;
+        self.shape.starts.clear(); // appended items' places are not tracked
         for item in items {
             self.shape.items += 1;
             self.shape.max_id = self.shape.max_id.max(item_id(item));
@@ -115,6 +138,7 @@ fn scan(text: &str) -> Shape {
         items: 0,
         max_id: None,
         depth: 0,
+        starts: Vec::new(),
     };
     // Per open container: is it an object, and does the next string there start a key.
     let mut stack: Vec<(bool, bool)> = Vec::new();
@@ -145,6 +169,7 @@ fn scan(text: &str) -> Shape {
                 let depth = stack.len();
                 if depth == 1 {
                     shape.items += 1;
+                    shape.starts.push(i);
                 }
                 match stack.last_mut() {
                     Some((true, key_next @ true)) => {
@@ -169,6 +194,7 @@ fn scan(text: &str) -> Shape {
             open @ (b'{' | b'[') => {
                 if stack.len() == 1 {
                     shape.items += 1;
+                    shape.starts.push(i);
                     item_id = None;
                 }
                 if id_value_next {
@@ -194,6 +220,7 @@ fn scan(text: &str) -> Shape {
                 // A number, true, false or null: a whole item at depth 1, or a value.
                 if stack.len() == 1 && (i == 0 || !is_scalar_byte(b[i - 1])) {
                     shape.items += 1;
+                    shape.starts.push(i);
                 }
                 if id_value_next {
                     id_value_next = false;
@@ -218,6 +245,45 @@ pub fn indent(pretty: &str, pad: &str) -> String {
 
 pub fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into())
+}
+
+/// Decodes the items of a sequence at the wanted positions, skipping the others.
+struct Pick<'w, T>(&'w [usize], std::marker::PhantomData<T>);
+
+impl<'de, T: DeserializeOwned> DeserializeSeed<'de> for Pick<'_, T> {
+    type Value = Vec<T>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Vec<T>, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, T: DeserializeOwned> Visitor<'de> for Pick<'_, T> {
+    type Value = Vec<T>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Vec<T>, A::Error> {
+        let mut out = Vec::with_capacity(self.0.len());
+        let mut wanted = self.0.iter().peekable();
+        let mut i = 0;
+        while wanted.peek().is_some() {
+            if wanted.peek() == Some(&&i) {
+                wanted.next();
+                match seq.next_element::<T>()? {
+                    Some(item) => out.push(item),
+                    None => break,
+                }
+            } else if seq.next_element::<IgnoredAny>()?.is_none() {
+                break;
+            }
+            i += 1;
+        }
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(out)
+    }
 }
 
 /// A JSON object's fields in file order, each still text. A key given twice keeps its first
@@ -307,6 +373,24 @@ mod tests {
             assert_eq!(raw(text).count_and_max_id(), oracle(text), "{text}");
         }
         assert_eq!(raw("[[[1]], {\"a\": [{}]}]").depth(), 4);
+    }
+
+    #[test]
+    fn items_are_picked_by_position() {
+        let list = raw(r#"[{"a": [1, {"b": 2}]}, "one", 2, [3], {"id": "x"}]"#);
+        let picked: Vec<Value> = list.decode_at(&[1, 3, 4, 9]);
+        assert_eq!(picked, [json!("one"), json!([3]), json!({"id": "x"})]);
+        let scalars = raw("[ -1.5e3 ,true,null , \"s\" ]");
+        let picked: Vec<Value> = scalars.decode_at(&[0, 1, 2, 3]);
+        assert_eq!(
+            picked,
+            [json!(-1500.0), json!(true), json!(null), json!("s")]
+        );
+        let mut appended = list.clone();
+        appended.append(&[json!("new")]);
+        let picked: Vec<Value> = appended.decode_at(&[0, 5]);
+        assert_eq!(picked, [json!({"a": [1, {"b": 2}]}), json!("new")]);
+        assert!(list.decode_at::<Value>(&[]).is_empty());
     }
 
     #[test]

@@ -33,6 +33,17 @@ pub fn normalize(text: &str) -> String {
     }
     let mut out = String::with_capacity(text.len());
     for word in text.split_whitespace() {
+        if word.is_ascii() {
+            // Most words of a text with one dash or accent are still plain ASCII.
+            let ascii = normalize_ascii(word.as_bytes());
+            if !ascii.is_empty() {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(&ascii);
+            }
+            continue;
+        }
         let start = out.len();
         if start > 0 {
             out.push(' ');

@@ -6,13 +6,15 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::board::{ActiveRef, Board, HandoffRef};
 use crate::domain::context::{self, ContextPack, HandoffView};
+use crate::domain::decision_head::DecisionHead;
 use crate::domain::handoff::Handoff;
 use crate::domain::items::Decision;
-use crate::domain::json_doc::{Doc, parse_object};
+use crate::domain::json_doc::{Doc, Log, parse_log_as, parse_object};
 use crate::domain::knowledge::Knowledge;
 use crate::domain::problem::Problem;
+use crate::domain::repeats::{dedupe_decisions, newest_decisions};
 use crate::domain::services::parse_services;
-use crate::domain::text::normalize;
+use crate::domain::text::numbered_lines;
 
 use super::StoreError;
 use super::layout::{DECISIONS_LOG, SERVICES};
@@ -20,6 +22,30 @@ use super::ops::Store;
 use super::read::{handoffs, read_knowledge, read_log, read_text};
 
 pub fn load_board(store: &Store) -> Result<Board, StoreError> {
+    read_board(store, Wanted::All)
+}
+
+/// The board with only the `n` newest decisions (what a context pack shows). The others are
+/// read as texts and dates only, enough to group repeats exactly as [`load_board`] does
+/// (`repeats::newest_decisions`); the decisions shown are then read in full.
+pub fn load_board_newest(store: &Store, n: usize) -> Result<Board, StoreError> {
+    read_board(store, Wanted::Newest(n))
+}
+
+#[derive(Clone, Copy)]
+enum Wanted {
+    All,
+    Newest(usize),
+}
+
+/// The decision log as the other thread hands it over: decoded, or (for the newest only) its
+/// text, read as heads afterwards because they borrow from it.
+enum LogRead {
+    Decisions(Log<Decision>),
+    Text(String, Vec<Problem>),
+}
+
+fn read_board(store: &Store, wanted: Wanted) -> Result<Board, StoreError> {
     let layout = &store.layout;
     let mut board = Board {
         exists: layout.root.is_dir(),
@@ -34,14 +60,19 @@ pub fn load_board(store: &Store) -> Result<Board, StoreError> {
     // side: at 10,000 sessions each is tens of milliseconds.
     let (kb, (log, listing)) = std::thread::scope(|scope| {
         let others = scope.spawn(|| {
-            (
-                read_log::<Decision>(layout, DECISIONS_LOG),
-                handoffs(layout),
-            )
+            let log = match wanted {
+                Wanted::All => read_log::<Decision>(layout, DECISIONS_LOG).map(LogRead::Decisions),
+                Wanted::Newest(_) => {
+                    let mut read_problems = Vec::new();
+                    read_text(layout, &layout.path(DECISIONS_LOG), &mut read_problems)
+                        .map(|text| LogRead::Text(text.unwrap_or_default(), read_problems))
+                }
+            };
+            (log, handoffs(layout))
         });
         let kb = read_knowledge(layout).map(|kb| {
-            let decisions = match &kb.doc {
-                Some(Doc::Ok(k)) => Some(k.core_decisions()),
+            let decisions = match (&kb.doc, wanted) {
+                (Some(Doc::Ok(k)), Wanted::All) => Some(k.core_decisions()),
                 _ => None,
             };
             (kb, decisions)
@@ -71,31 +102,64 @@ pub fn load_board(store: &Store) -> Result<Board, StoreError> {
     };
     board.pending = board.knowledge.pending_by_priority();
 
-    let log = log?;
-    problems.extend(log.problems);
-    let mut decisions = match core_decisions {
-        Some(list) => list,
-        None => board.knowledge.core_decisions(), // a salvaged view, or none
+    // Decisions: the knowledge base's, the log's, then the active sessions'.
+    let (log_decisions, log_text) = match log? {
+        LogRead::Decisions(log) => {
+            problems.extend(log.problems.iter().cloned());
+            (Some(log), String::new())
+        }
+        LogRead::Text(text, read_problems) => {
+            problems.extend(read_problems);
+            (None, text)
+        }
     };
-    decisions.extend(log.records.into_iter().map(|r| r.value));
-
-    for s in store.active_sessions(&mut problems)? {
-        decisions.extend(s.record.decisions_made.iter().cloned().map(|mut d| {
-            d.date = d.date.or_else(|| {
-                s.record
-                    .started_at
-                    .as_deref()
-                    .map(|t| t.chars().take(10).collect())
-            });
-            d.session_id = d.session_id.or_else(|| Some(s.record.session_id.clone()));
-            d
-        }));
-        board.active.push(ActiveRef {
+    let log_shown = layout.display(&layout.path(DECISIONS_LOG));
+    let log_heads = parse_log_as::<DecisionHead>(&log_shown, &log_text);
+    if log_decisions.is_none() {
+        problems.extend(log_heads.problems.iter().cloned());
+    }
+    let active = store.active_sessions(&mut problems)?;
+    let active_decisions: Vec<Decision> = active
+        .iter()
+        .flat_map(|s| {
+            s.record.decisions_made.iter().cloned().map(|mut d| {
+                d.date = d.date.or_else(|| {
+                    s.record
+                        .started_at
+                        .as_deref()
+                        .map(|t| t.chars().take(10).collect())
+                });
+                d.session_id = d.session_id.or_else(|| Some(s.record.session_id.clone()));
+                d
+            })
+        })
+        .collect();
+    board.decisions = match (log_decisions, wanted) {
+        (Some(log), _) => {
+            let mut decisions = match core_decisions {
+                Some(list) => list,
+                None => board.knowledge.core_decisions(), // a salvaged view, or none
+            };
+            decisions.extend(log.records.into_iter().map(|r| r.value));
+            decisions.extend(active_decisions);
+            dedupe_decisions(decisions)
+        }
+        (None, wanted) => {
+            let n = match wanted {
+                Wanted::Newest(n) => n,
+                Wanted::All => usize::MAX,
+            };
+            let log = (log_text.as_str(), log_shown.as_str(), &log_heads);
+            newest(&board.knowledge, log, &active_decisions, n)
+        }
+    };
+    board.active = active
+        .into_iter()
+        .map(|s| ActiveRef {
             last_activity: s.last_activity.map(DateTime::<Utc>::from),
             record: s.record,
-        });
-    }
-    board.decisions = dedupe_decisions(decisions);
+        })
+        .collect();
 
     board.handoffs = listing?
         .into_iter()
@@ -133,7 +197,7 @@ pub fn handoff_text(store: &Store, file_name: &str) -> Result<String, StoreError
 }
 
 pub fn context_pack(store: &Store) -> Result<ContextPack, StoreError> {
-    let board = load_board(store)?;
+    let board = load_board_newest(store, context::RECENT_DECISIONS)?;
     let mut problems = Vec::new();
     let last_handoff = match board.handoffs.first() {
         Some(h) => {
@@ -157,85 +221,79 @@ pub fn context_pack(store: &Store) -> Result<ContextPack, StoreError> {
     Ok(pack)
 }
 
-/// The same decision sits in `core_decisions` and in the log once its session ended: keep
-/// one, preferring the entry with more detail, ordered by date (stable otherwise).
-pub fn dedupe_decisions(all: Vec<Decision>) -> Vec<Decision> {
-    use crate::domain::fast_hash::FxHashMap;
-    let mut out: Vec<Decision> = Vec::with_capacity(all.len());
-    // Most repeats are exact copies (a decision in `core_decisions` and in the log), found by
-    // their text alone; only texts not seen before are normalized.
-    let mut by_text: FxHashMap<String, usize> = FxHashMap::default();
-    let mut by_key: FxHashMap<String, usize> = FxHashMap::default();
-    by_text.reserve(all.len());
-    by_key.reserve(all.len());
-    for d in all {
-        let kept = match by_text.get(d.decision.as_str()) {
-            Some(&i) => Some(i),
-            None => {
-                let mut key = normalize(&d.decision);
-                if key.is_empty() {
-                    key = d.decision.trim().to_string();
-                }
-                if key.is_empty() {
-                    continue;
-                }
-                let kept = by_key.get(&key).copied();
-                if kept.is_none() {
-                    by_key.insert(key, out.len());
-                }
-                by_text.insert(d.decision.clone(), kept.unwrap_or(out.len()));
-                kept
-            }
-        };
-        match kept {
-            Some(i) => {
-                let kept: &mut Decision = &mut out[i];
-                kept.reasoning = kept.reasoning.take().or(d.reasoning);
-                kept.impact = kept.impact.take().or(d.impact);
-                kept.date = kept.date.take().or(d.date);
-                kept.status = kept.status.take().or(d.status);
-                kept.session_id = kept.session_id.take().or(d.session_id);
-            }
-            None => out.push(d),
+/// The `n` newest decisions of the knowledge base, the log (its text and its heads) and the
+/// active sessions, grouped as [`dedupe_decisions`] groups them; only those shown are decoded.
+fn newest(
+    k: &Knowledge,
+    (log_text, log_shown, log): (&str, &str, &Log<DecisionHead>),
+    active: &[Decision],
+    n: usize,
+) -> Vec<Decision> {
+    let owned;
+    let core: Vec<DecisionHead> = match k.core_decision_heads() {
+        Some(heads) => heads,
+        None => {
+            owned = k.core_decisions();
+            owned
+                .iter()
+                .map(|d| DecisionHead {
+                    text: d.decision.as_str().into(),
+                    date: d.date.as_deref().map(Into::into),
+                })
+                .collect()
         }
-    }
-    out.sort_by(|a, b| a.date.cmp(&b.date));
-    out
+    };
+    let (in_core, in_log) = (core.len(), log.records.len());
+    let heads: Vec<(&str, Option<&str>)> = core
+        .iter()
+        .chain(log.records.iter().map(|r| &r.value))
+        .map(|h| (h.text.as_ref(), h.date.as_deref()))
+        .chain(
+            active
+                .iter()
+                .map(|d| (d.decision.as_str(), d.date.as_deref())),
+        )
+        .collect();
+    newest_decisions(&heads, n, |members| {
+        let at_core: Vec<usize> = members.iter().copied().filter(|i| *i < in_core).collect();
+        let at_log: Vec<usize> = members
+            .iter()
+            .filter(|i| (in_core..in_core + in_log).contains(*i))
+            .map(|i| i - in_core)
+            .collect();
+        let mut out = k.core_decisions_at(&at_core);
+        out.extend(log_decisions_at(log_text, log_shown, log, &at_log));
+        out.extend(
+            members
+                .iter()
+                .filter(|i| **i >= in_core + in_log)
+                .map(|i| active[i - in_core - in_log].clone()),
+        );
+        out
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn d(text: &str, date: &str, why: Option<&str>) -> Decision {
-        let mut d = Decision::new(text);
-        d.date = Some(date.into());
-        d.reasoning = why.map(Into::into);
-        d
-    }
-
-    #[test]
-    fn repeats_exact_or_normalized_are_one_with_the_most_detail() {
-        let all = vec![
-            d("Use Redis", "2025-11-02", None),
-            d("✅ use  redis.", "2025-11-03", Some("fast")),
-            d("Use Redis", "2025-11-04", Some("later")),
-            d("Keep Postgres", "2025-11-01", None),
-            d("  ", "2025-11-05", None),
-            d("...", "2025-11-06", None),
-        ];
-        let out = dedupe_decisions(all);
-        let shown: Vec<(&str, Option<&str>)> = out
+/// The log's records at `positions` (ascending), decoded in full: JSON lines by their line
+/// numbers, an array log whole.
+fn log_decisions_at(
+    text: &str,
+    shown: &str,
+    log: &Log<DecisionHead>,
+    positions: &[usize],
+) -> Vec<Decision> {
+    if log.is_array {
+        let all = parse_log_as::<Decision>(shown, text).records;
+        return positions
             .iter()
-            .map(|d| (d.decision.as_str(), d.reasoning.as_deref()))
+            .filter_map(|i| all.get(*i).map(|r| r.value.clone()))
             .collect();
-        assert_eq!(
-            shown,
-            [
-                ("Keep Postgres", None),
-                ("Use Redis", Some("fast")),
-                ("...", None)
-            ]
-        );
     }
+    let lines: Vec<usize> = positions
+        .iter()
+        .filter_map(|i| log.records.get(*i).map(|r| r.line))
+        .collect();
+    numbered_lines(text)
+        .filter(|(n, _)| lines.binary_search(n).is_ok())
+        .filter_map(|(_, line)| serde_json::from_str::<Decision>(line.trim()).ok())
+        .collect()
 }
