@@ -347,3 +347,27 @@ fn a_failed_load_is_shown_and_the_old_board_kept() {
     assert_eq!(app.load_error.as_deref(), Some("permission denied"));
     assert_eq!(app.board.pending.len(), 3);
 }
+
+#[test]
+fn a_preview_shows_until_the_full_read_and_never_after_it() {
+    let full = seed_board();
+    let mut preview = full.clone();
+    preview.decisions.truncate(1);
+    let mut app = App::new(
+        PathBuf::from("/home/dev/proj/docs/sessions"),
+        at("2025-11-16T10:00:00Z"),
+        120,
+        40,
+        Theme { color: false },
+    );
+    app.init();
+    app.update(Action::LoadedPreview(Box::new(Ok(preview.clone()))));
+    assert_eq!(app.board.decisions.len(), 1, "the preview is shown at once");
+    app.update(Action::Loaded(Box::new(Ok(full.clone()))));
+    assert_eq!(app.board.decisions, full.decisions);
+    app.update(Action::LoadedPreview(Box::new(Ok(preview))));
+    assert_eq!(
+        app.board.decisions, full.decisions,
+        "a late preview changes nothing"
+    );
+}

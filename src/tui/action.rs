@@ -67,6 +67,10 @@ pub enum Action {
         at: DateTime<Utc>,
     },
     Loaded(Box<Result<Board, String>>),
+    /// The first read's quick part: everything but the older decisions (`load_board_newest`),
+    /// so the first frame does not wait for the whole decision timeline. Ignored once a full
+    /// read has arrived.
+    LoadedPreview(Box<Result<Board, String>>),
     HandoffLoaded {
         file: String,
         text: String,

@@ -249,6 +249,8 @@ impl App {
                 effects
             }
             Action::Loaded(result) => self.on_loaded(*result),
+            Action::LoadedPreview(result) if !self.loaded => self.on_loaded(*result),
+            Action::LoadedPreview(_) => Vec::new(),
             Action::HistoryLoaded(result) => self.on_history(*result),
             Action::SearchResults { query, result } => self.on_search_results(query, *result),
             Action::Synced(report) => self.on_synced(*report),

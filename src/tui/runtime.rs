@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 use tokio::time::{Instant, sleep_until};
 
 use crate::store::Store;
-use crate::store::snapshot::{handoff_text, load_board};
+use crate::store::snapshot::{handoff_text, load_board, load_board_newest};
 
 use super::action::{Action, Effect};
 use super::app::App;
@@ -229,7 +229,12 @@ fn edit_externally(text: &str) -> Option<String> {
 struct Loads {
     running: bool,
     queued: bool,
+    /// The first read has been asked for (it comes in two parts, see `Action::LoadedPreview`).
+    started: bool,
 }
+
+/// Decisions in the first read's quick part: more than a screen of the timeline shows.
+const PREVIEW_DECISIONS: usize = 200;
 
 impl Loads {
     fn request(&mut self, store: &std::sync::Arc<Store>, tx: &mpsc::UnboundedSender<Action>) {
@@ -238,8 +243,15 @@ impl Loads {
             return;
         }
         self.running = true;
+        let first = !std::mem::replace(&mut self.started, true);
         let (store, tx) = (store.clone(), tx.clone());
         tokio::task::spawn_blocking(move || {
+            if first {
+                let preview = load_board_newest(&store, PREVIEW_DECISIONS);
+                let _ = tx.send(Action::LoadedPreview(Box::new(
+                    preview.map_err(|e| e.to_string()),
+                )));
+            }
             let result = load_board(&store).map_err(|e| e.to_string());
             let _ = tx.send(Action::Loaded(Box::new(result)));
         });
