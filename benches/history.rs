@@ -3,8 +3,9 @@
 //! temp directory (BATON_BENCH_SESSIONS to change the size; BATON_BENCH_DIR to reuse one),
 //! then measures, in process and with the release binary:
 //! - building the index from nothing, and bringing a current one up to date;
-//! - `load_sessions` (what `history` reads), `load_history` (what `show` and the dashboard
-//!   read), building the as-of index, a step, the timeline;
+//! - `load_sessions` (what `history` reads), `load_history` (what the dashboard reads),
+//!   a session's details on demand, building the as-of index, a step (alone, and through
+//!   the dashboard's `App::update`, which builds the as-of board), the timeline;
 //! - searches;
 //! - the commands `history`, `show` and `search` end to end, beside `grep -ril` over the
 //!   same files (both run 10 times after a warm-up; median and best reported).
@@ -18,7 +19,12 @@ use baton::domain::search::Query;
 use baton::domain::timeline::{self, Order};
 use baton::store::Store;
 use baton::store::generate::generate_history;
-use baton::store::history::{load_history, load_sessions, refresh_index, search};
+use baton::store::history::{
+    load_history, load_history_detailed, load_sessions, refresh_index, search, session_detail,
+};
+use baton::tui::action::Action;
+use baton::tui::app::App;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 fn time<T>(label: &str, runs: usize, mut f: impl FnMut() -> T) -> T {
     let mut samples = Vec::with_capacity(runs);
@@ -94,22 +100,44 @@ fn main() {
     };
     let store = Store::open(&dir).unwrap();
     if std::env::var("BATON_BENCH_MEMORY").is_ok() {
-        // Only what the dashboard would hold: the history, its as-of index, the timeline.
-        let rss = || {
+        // Only what the dashboard would hold: the history and its as-of index (then, apart,
+        // the timeline, which wants every session's details).
+        let status = |key: &str| {
             std::fs::read_to_string("/proc/self/status")
                 .unwrap_or_default()
                 .lines()
-                .find(|l| l.starts_with("VmRSS"))
+                .find(|l| l.starts_with(key))
                 .unwrap_or_default()
-                .to_string()
+                .split_whitespace()
+                .skip(1)
+                .collect::<Vec<_>>()
+                .join(" ")
         };
         let _ = refresh_index(&store).unwrap();
-        println!("before loading: {}", rss());
+        println!("before loading: RSS {}", status("VmRSS"));
         let h = load_history(&store).unwrap();
         let idx = AsOfIndex::build(&h);
-        println!("history and as-of index: {}", rss());
+        println!(
+            "load_history and its as-of index: RSS {} (peak {})",
+            status("VmRSS"),
+            status("VmHWM")
+        );
+        std::hint::black_box((&h, &idx));
+        drop((h, idx));
+        let h = load_history_detailed(&store).unwrap();
+        let idx = AsOfIndex::build(&h);
+        println!(
+            "then load_history_detailed and its as-of index: RSS {} (peak {})",
+            status("VmRSS"),
+            status("VmHWM")
+        );
         let t = timeline::build(&h, &idx, &[], Order::NewestFirst);
-        println!("with the timeline ({} entries): {}", t.len(), rss());
+        println!(
+            "with the timeline ({} entries): RSS {} (peak {})",
+            t.len(),
+            status("VmRSS"),
+            status("VmHWM")
+        );
         return;
     }
 
@@ -165,6 +193,15 @@ fn main() {
         h.handoffs.len(),
         h.code.len()
     );
+    let detailed = time(
+        "load_history_detailed (every session's details too)",
+        5,
+        || load_history_detailed(&store).unwrap(),
+    );
+    let some = h.sessions[h.sessions.len() / 2].id.clone();
+    time("session_detail (one session's, on demand)", 10, || {
+        session_detail(&store, &some).unwrap()
+    });
     let idx = time("AsOfIndex::build", 10, || AsOfIndex::build(&h));
     let mut step = idx.latest().unwrap_or(0);
     let mut samples = Vec::new();
@@ -176,8 +213,35 @@ fn main() {
         samples.push(start.elapsed());
     }
     report("as-of step ([) and state", &mut samples);
+    // The dashboard's `[`: the as-of board built from the state and every pane refiltered.
+    let mut app = App::new(
+        dir.clone(),
+        chrono::Utc::now(),
+        120,
+        40,
+        baton::tui::theme::Theme { color: false },
+    );
+    app.update(Action::Loaded(Box::new(Ok(
+        baton::store::snapshot::load_board(&store).unwrap(),
+    ))));
+    app.update(Action::HistoryLoaded(Box::new(Ok(h.clone()))));
+    let key = |c| Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    for (label, c) in [
+        ("dashboard [ (App::update, from the newest back)", '['),
+        ("dashboard ] (App::update)", ']'),
+    ] {
+        let mut samples = Vec::new();
+        for _ in 0..200 {
+            let start = Instant::now();
+            std::hint::black_box(app.update(key(c)));
+            samples.push(start.elapsed());
+        }
+        report(label, &mut samples);
+    }
+    // The timeline shows every session's commits: built from the detailed history.
+    let detailed_idx = AsOfIndex::build(&detailed);
     let t = time("timeline::build (newest first)", 5, || {
-        timeline::build(&h, &idx, &[], Order::NewestFirst)
+        timeline::build(&detailed, &detailed_idx, &[], Order::NewestFirst)
     });
     println!("  {} timeline entries", t.len());
     for q in [

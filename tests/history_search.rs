@@ -298,7 +298,7 @@ fn records_from_files(dir: &Path) -> Vec<Record> {
     let mut out = Vec::new();
     let mut log_keys = HashSet::new();
     for f in &found {
-        let bytes = std::fs::read(&f.abs).unwrap();
+        let bytes = std::fs::read(f.abs(dir)).unwrap();
         match f.kind {
             SourceKind::Archive => out.extend(sources::archive_records(&f.path, &bytes)),
             SourceKind::Handoff => out.push(sources::handoff_record(&f.path, &bytes, f.mtime)),
@@ -318,7 +318,7 @@ fn records_from_files(dir: &Path) -> Vec<Record> {
     if let Some(kb) = found.iter().find(|f| f.kind == SourceKind::Knowledge) {
         out.extend(sources::knowledge_records(
             &kb.path,
-            &std::fs::read(&kb.abs).unwrap(),
+            &std::fs::read(kb.abs(dir)).unwrap(),
             &log_keys,
         ));
     }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use baton::domain::history::History;
 use baton::store::Store;
 use baton::store::generate::generate_history;
-use baton::store::history::{load_history, search};
+use baton::store::history::{load_history, search, session_detail};
 use baton::store::snapshot::load_board;
 use baton::tui::action::{Action, Effect};
 use baton::tui::app::{App, Mode};
@@ -199,7 +199,15 @@ fn snapshots_of_the_browser_the_session_view_the_banner_and_search() {
         app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
         insta::assert_snapshot!(format!("browser_{w}x{h}"), draw(&app));
         press(&mut app, KeyCode::Char('j'));
-        press(&mut app, KeyCode::Enter);
+        let store = Store::open(&f.dir).unwrap();
+        for effect in press(&mut app, KeyCode::Enter) {
+            if let Effect::LoadSessionDetail(id) = effect {
+                app.update(Action::SessionDetailLoaded {
+                    detail: Box::new(session_detail(&store, &id).map_err(|e| e.to_string())),
+                    id,
+                });
+            }
+        }
         if let Some(file) = app.selected_handoff() {
             let text = std::fs::read_to_string(f.dir.join("SESSION_HANDOFFS").join(&file)).unwrap();
             app.update(Action::HandoffLoaded { file, text });
@@ -224,6 +232,93 @@ fn snapshots_of_the_browser_the_session_view_the_banner_and_search() {
         });
         insta::assert_snapshot!(format!("search_{w}x{h}"), draw(&app));
     }
+}
+
+/// `[` and `]` change the as-of board by the difference between two steps: the board is
+/// the one built for that step from nothing, and a selected decision stays selected.
+#[test]
+fn steps_adjust_the_board_to_the_one_built_from_nothing() {
+    let f = fixture(30);
+    let (mut app, history) = app(&f, 120, 40);
+    press(&mut app, KeyCode::Char('['));
+    app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
+    assert_eq!(app.travel.step, Some(29));
+    for (keys, step) in [
+        ("[[[[[", 24),
+        ("]]", 26),
+        ("[[[[[[[[[[", 16),
+        ("]]]]]]]]]]", 26),
+        (&"[".repeat(30), 0),
+        ("]]]", 3),
+        ("]", 4),
+    ] {
+        for c in keys.chars() {
+            press(&mut app, KeyCode::Char(c));
+        }
+        assert_eq!(app.travel.step, Some(step), "{keys}");
+        let (mut fresh, _) = self::app(&f, 120, 40);
+        fresh.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
+        fresh.show_step(step);
+        assert_eq!(app.board, fresh.board, "after {keys}");
+        assert_eq!(app.travel.banner, fresh.travel.banner);
+    }
+    // A decision selected in the past stays selected while it exists.
+    let shown = |app: &App| {
+        app.selected_index(baton::tui::pane::Pane::Decisions)
+            .map(|i| app.board.decisions[i].decision.clone())
+    };
+    press(&mut app, KeyCode::Char(']'));
+    app.select_row(baton::tui::pane::Pane::Decisions, 6);
+    let picked = shown(&app);
+    assert!(picked.is_some());
+    press(&mut app, KeyCode::Char('['));
+    assert_eq!(shown(&app), picked);
+    press(&mut app, KeyCode::Char(']'));
+    assert_eq!(shown(&app), picked);
+}
+
+/// The history holds no session's commits and changed files: the session view asks for
+/// them when it opens, and the session keeps them.
+#[test]
+fn the_session_view_reads_its_details_when_it_opens() {
+    let f = fixture(6);
+    let (mut app, history) = app(&f, 120, 40);
+    assert!(history.sessions.iter().all(|s| !s.details));
+    press(&mut app, KeyCode::Char('t'));
+    app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
+    let effects = press(&mut app, KeyCode::Enter);
+    let index = history.sessions.len() - 1;
+    let id = history.sessions[index].id.clone();
+    assert!(
+        effects.contains(&Effect::LoadSessionDetail(id.clone())),
+        "{effects:?}"
+    );
+    assert!(draw(&app).contains("Commits loading…"));
+    let store = Store::open(&f.dir).unwrap();
+    let detail = session_detail(&store, &id).unwrap().unwrap();
+    assert!(!detail.commits.is_empty());
+    app.update(Action::SessionDetailLoaded {
+        id: id.clone(),
+        detail: Box::new(Ok(Some(detail.clone()))),
+    });
+    let screen = draw(&app);
+    assert!(
+        screen.contains(&format!("Commits ({})", detail.commits.len())),
+        "{screen}"
+    );
+    let kept = &app.travel.history.as_deref().unwrap().sessions[index];
+    assert!(kept.details);
+    assert_eq!(kept.commits, detail.commits);
+    // Shown again: nothing more to read.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('t'));
+    let again = press(&mut app, KeyCode::Enter);
+    assert!(
+        !again
+            .iter()
+            .any(|e| matches!(e, Effect::LoadSessionDetail(_))),
+        "{again:?}"
+    );
 }
 
 #[test]

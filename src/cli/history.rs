@@ -23,6 +23,8 @@
 //! is its date, `YYYY-MM-DD`, or its modification time; `started` null). Missing values are
 //! null.
 
+use std::fmt::Write as _;
+
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use clap::{Args, ValueEnum};
 use serde::Serialize;
@@ -80,68 +82,105 @@ pub fn date_range(since: Option<&str>, until: Option<&str>) -> Result<DateRange,
     Ok(range)
 }
 
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
+/// `n` with at least `width` digits (a listing writes 50,000 of them: no formatter).
+fn digits(out: &mut String, n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    let mut n = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let i = i.min(buf.len().saturating_sub(width));
+    out.extend(buf[i..].iter().map(|b| *b as char));
 }
 
-fn day_time(t: DateTime<Utc>) -> String {
-    format!(
-        "{:04}-{:02}-{:02} {:02}:{:02}",
-        t.year(),
-        t.month(),
-        t.day(),
-        t.hour(),
-        t.minute()
-    )
+/// `09:00`
+fn time_of_day(out: &mut String, t: DateTime<Utc>) {
+    digits(out, t.hour().into(), 2);
+    out.push(':');
+    digits(out, t.minute().into(), 2);
 }
 
-fn time_of_day(t: DateTime<Utc>) -> String {
-    format!("{:02}:{:02}", t.hour(), t.minute())
+/// `2025-11-15 09:00`
+fn day_time(out: &mut String, t: DateTime<Utc>) {
+    match u64::try_from(t.year()) {
+        Ok(y) => digits(out, y, 4),
+        Err(_) => {
+            let _ = write!(out, "{:04}", t.year());
+        }
+    }
+    out.push('-');
+    digits(out, t.month().into(), 2);
+    out.push('-');
+    digits(out, t.day().into(), 2);
+    out.push(' ');
+    time_of_day(out, t);
 }
 
-/// One line of the text listing.
-pub fn line(s: &SessionInfo) -> String {
-    let when = match (s.started, s.ended) {
+/// One line of the text listing, written onto `out` (a listing of 10,000 sessions is one
+/// string).
+pub fn push_line(out: &mut String, s: &SessionInfo) {
+    out.push_str(&s.id);
+    out.push_str("  ");
+    match (s.started, s.ended) {
         (Some(start), Some(end)) if !end.day_only => {
+            day_time(out, start);
+            out.push('–');
             if start.date_naive() == end.date() {
-                format!("{}–{}", day_time(start), time_of_day(end.at))
+                time_of_day(out, end.at);
             } else {
-                format!("{}–{}", day_time(start), day_time(end.at))
+                day_time(out, end.at);
             }
         }
-        (Some(start), None) => format!("{} running", day_time(start)),
-        (None, Some(end)) if end.day_only => format!("{}      ", end.to_text()),
-        (_, Some(end)) => day_time(end.at),
-        (None, None) => "undated".to_string(),
-    };
-    let hours = s
-        .hours()
-        .map(|h| format!("{h:.2} h"))
-        .unwrap_or_else(|| "–".to_string());
+        (Some(start), None) => {
+            day_time(out, start);
+            out.push_str(" running");
+        }
+        (None, Some(end)) if end.day_only => {
+            out.push_str(&end.to_text());
+            out.push_str("      ");
+        }
+        (_, Some(end)) => day_time(out, end.at),
+        (None, None) => out.push_str("undated"),
+    }
+    out.push_str("  ");
+    match s.hours() {
+        Some(h) => {
+            let _ = write!(out, "{h:.2} h");
+        }
+        None => out.push('–'),
+    }
+    out.push_str("  ");
+    if s.goal.contains('\n') {
+        out.push_str(&s.goal.replace('\n', " "));
+    } else {
+        out.push_str(&s.goal);
+    }
     let c = s.counts;
-    let mut counts = Vec::new();
-    if c.decisions > 0 {
-        counts.push(plural(c.decisions, "decision", "decisions"));
-    }
-    if c.achievements > 0 {
-        counts.push(format!("{} done", c.achievements));
-    }
-    if c.next_steps > 0 {
-        counts.push(format!("{} next", c.next_steps));
-    }
-    if c.blockers > 0 {
-        counts.push(plural(c.blockers, "blocker", "blockers"));
-    }
-    let mut out = format!("{}  {when}  {hours}  {}", s.id, s.goal.replace('\n', " "));
-    if !counts.is_empty() {
-        out.push_str(" · ");
-        out.push_str(&counts.join(", "));
-    }
+    let mut first = true;
+    let mut count = |out: &mut String, n: usize, one: &str, many: &str| {
+        if n == 0 {
+            return;
+        }
+        out.push_str(if first { " · " } else { ", " });
+        first = false;
+        digits(out, n as u64, 1);
+        out.push(' ');
+        out.push_str(if n == 1 { one } else { many });
+    };
+    count(out, c.decisions, "decision", "decisions");
+    count(out, c.achievements, "done", "done");
+    count(out, c.next_steps, "next", "next");
+    count(out, c.blockers, "blocker", "blockers");
     if let Some(f) = &s.handoff_file {
         out.push_str(" · ");
         out.push_str(f);
     }
-    out
 }
 
 #[derive(Serialize)]
@@ -174,12 +213,59 @@ pub fn run(env: &Env, args: &HistoryArgs) -> CliResult {
                 );
                 return Ok(());
             }
-            let mut text = String::with_capacity(sessions.len() * 120);
+            let mut text = String::with_capacity(sessions.len() * 160);
             for s in sessions {
-                text.push_str(&line(s));
+                push_line(&mut text, s);
                 text.push('\n');
             }
-            print(&text)
+            let printed = print(&text);
+            // The process ends next: no need to free 10,000 sessions one by one.
+            std::mem::forget(history);
+            printed
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn digits_and_times_print_as_the_formatter_does() {
+        for (n, w) in [
+            (0u64, 1),
+            (7, 2),
+            (42, 2),
+            (123, 2),
+            (2025, 4),
+            (99, 4),
+            (u64::MAX, 1),
+        ] {
+            let mut out = String::new();
+            digits(&mut out, n, w);
+            assert_eq!(out, format!("{n:0w$}"));
+        }
+        for (y, m, d, h, min) in [
+            (2025, 11, 15, 9, 5),
+            (999, 1, 2, 0, 0),
+            (12025, 12, 31, 23, 59),
+            (-44, 3, 15, 12, 0),
+        ] {
+            let t = chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .and_then(|d| d.and_hms_opt(h, min, 0))
+                .unwrap()
+                .and_utc();
+            let mut out = String::new();
+            day_time(&mut out, t);
+            let want = format!(
+                "{:04}-{:02}-{:02} {:02}:{:02}",
+                t.year(),
+                t.month(),
+                t.day(),
+                t.hour(),
+                t.minute()
+            );
+            assert_eq!(out, want);
         }
     }
 }

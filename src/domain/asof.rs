@@ -19,7 +19,9 @@
 //! - **totals** are the archived ones, else counted (one session more, its hours added).
 
 use std::collections::HashMap;
-use std::sync::OnceLock;
+
+use super::fast_hash::{FxBuildHasher, FxHashMap};
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value};
@@ -49,9 +51,9 @@ pub enum PendingSource {
 enum PendingAt {
     /// `history.sessions[i].as_of.pending`.
     Archived(usize),
-    Owned(Vec<PendingItem>),
+    Owned(Vec<Arc<PendingItem>>),
     /// Folded from the step before, the first time it is asked for.
-    Fold(OnceLock<Vec<PendingItem>>),
+    Fold(OnceLock<Vec<Arc<PendingItem>>>),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -72,7 +74,7 @@ struct Step {
 pub struct AsOfIndex {
     steps: Vec<Step>,
     /// Session key (see `search::session_key`) → step.
-    by_session: HashMap<u64, usize>,
+    by_session: FxHashMap<u64, usize>,
 }
 
 /// The directory as it stood after one step. Everything borrows from the history.
@@ -85,7 +87,8 @@ pub struct AsOfState<'a> {
     pub session: &'a SessionInfo,
     /// When the step is (the session's end).
     pub at: When,
-    pub pending: &'a [PendingItem],
+    /// Shared with the history (and, item by item, with the steps that hold the same item).
+    pub pending: &'a [Arc<PendingItem>],
     pub pending_source: PendingSource,
     /// Oldest first (the newest are at the end).
     pub decisions: &'a [DecisionEntry],
@@ -112,16 +115,16 @@ impl AsOfState<'_> {
     }
 }
 
-fn priority_list(mut items: Vec<PendingItem>) -> Vec<PendingItem> {
+fn priority_list(mut items: Vec<PendingItem>) -> Vec<Arc<PendingItem>> {
     items.sort_by_key(|i| i.priority);
-    items
+    items.into_iter().map(Arc::new).collect()
 }
 
 /// Pending work after `s`, folded from `prev` as the knowledge-base merge would.
-fn fold(prev: &[PendingItem], s: &SessionInfo) -> Vec<PendingItem> {
+fn fold(prev: &[Arc<PendingItem>], s: &SessionInfo) -> Vec<Arc<PendingItem>> {
     let mut k = Knowledge::new(Map::from_iter([(
         "pending_work".to_string(),
-        Value::Array(prev.iter().map(PendingItem::to_value).collect()),
+        Value::Array(prev.iter().map(|p| p.to_value()).collect()),
     )]));
     let record = SessionRecord {
         session_id: s.id.clone(),
@@ -131,15 +134,19 @@ fn fold(prev: &[PendingItem], s: &SessionInfo) -> Vec<PendingItem> {
         ..SessionRecord::default()
     };
     k.merge_session(&record);
-    k.pending()
+    k.pending().into_iter().map(Arc::new).collect()
 }
 
 impl AsOfIndex {
     /// Linear in the history's size; no pending list is folded until asked for.
     pub fn build(history: &History) -> AsOfIndex {
-        let mut steps: Vec<Step> = Vec::new();
-        let mut by_session = HashMap::new();
+        let mut steps: Vec<Step> = Vec::with_capacity(history.sessions.len());
+        let mut by_session =
+            HashMap::with_capacity_and_hasher(history.sessions.len(), FxBuildHasher::default());
         let mut totals = Totals::default();
+        // Steps come in time order: how far each list reaches only grows.
+        let (mut decisions, mut insights, mut handoffs) =
+            (Upto::default(), Upto::default(), Upto::default());
         for (i, s) in history.sessions.iter().enumerate() {
             let Some(at) = s.ended else { continue };
             if s.origin == Origin::Active {
@@ -175,9 +182,9 @@ impl AsOfIndex {
                 pending,
                 source,
                 totals,
-                decisions: upto(&history.decisions, at, |d| d.at),
-                insights: upto(&history.insights, at, |d| d.at),
-                handoffs: upto(&history.handoffs, at, |h| h.at),
+                decisions: decisions.upto(&history.decisions, at, |d| d.at),
+                insights: insights.upto(&history.insights, at, |d| d.at),
+                handoffs: handoffs.upto(&history.handoffs, at, |h| h.at),
             });
         }
         AsOfIndex { steps, by_session }
@@ -239,7 +246,7 @@ impl AsOfIndex {
         self.steps.get(step).map(|s| s.session)
     }
 
-    fn known<'a>(&'a self, history: &'a History, step: usize) -> Option<&'a [PendingItem]> {
+    fn known<'a>(&'a self, history: &'a History, step: usize) -> Option<&'a [Arc<PendingItem>]> {
         match &self.steps.get(step)?.pending {
             PendingAt::Archived(i) => Some(
                 history
@@ -256,7 +263,7 @@ impl AsOfIndex {
 
     /// Pending work after `step`, folding (once, then kept) the steps before it that have
     /// no recorded list, back to the nearest one that does.
-    fn pending<'a>(&'a self, history: &'a History, step: usize) -> &'a [PendingItem] {
+    fn pending<'a>(&'a self, history: &'a History, step: usize) -> &'a [Arc<PendingItem>] {
         if let Some(p) = self.known(history, step) {
             return p;
         }
@@ -299,9 +306,27 @@ impl AsOfIndex {
     }
 }
 
-/// How many items (sorted by time, undated last) are at or before `at`.
-fn upto<T>(items: &[T], at: When, when: impl Fn(&T) -> Option<When>) -> usize {
-    items.partition_point(|x| when(x).is_some_and(|w| w.at <= at.at))
+/// How many items (sorted by time, undated last) are at or before a time: asked for times
+/// in order, it moves on from the last answer (linear in all, not a search each).
+#[derive(Default)]
+struct Upto {
+    last: Option<When>,
+    n: usize,
+}
+
+impl Upto {
+    fn upto<T>(&mut self, items: &[T], at: When, when: impl Fn(&T) -> Option<When>) -> usize {
+        let within = |x: &T| when(x).is_some_and(|w| w.at <= at.at);
+        if self.last.is_some_and(|l| l.at <= at.at) {
+            while self.n < items.len() && within(&items[self.n]) {
+                self.n += 1;
+            }
+        } else {
+            self.n = items.partition_point(within);
+        }
+        self.last = Some(at);
+        self.n
+    }
 }
 
 #[cfg(test)]
@@ -324,7 +349,7 @@ mod tests {
             hours: sessions as f64,
             pending: pending
                 .iter()
-                .map(|p| PendingItem::new(*p, Priority::Medium))
+                .map(|p| Arc::new(PendingItem::new(*p, Priority::Medium)))
                 .collect(),
         };
         from_session(

@@ -10,12 +10,17 @@
 //! that ended out of order are ordered by end time, not by id), decisions and insights by
 //! the end of their session when it is known, else by their own date.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
+
+use super::fast_hash::{FxBuildHasher, FxHashMap};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-use super::catalog::{AsOfData, Data, Kind, Origin, Record, Source, When};
+use super::catalog::{
+    AsOfData, Data, HandoffData, Kind, Origin, Record, SessionData, Source, When,
+};
 use super::ids::handoff_file_name;
 use super::items::{Decision, PendingItem, Priority};
 use super::search::{DateRange, dedupe_key, session_key};
@@ -42,6 +47,21 @@ pub struct SessionInfo {
     pub handoff_pending: Vec<String>,
     pub handoff_decisions: Vec<String>,
     pub source: Source,
+    /// `next_steps`, `finished`, `commits` and `files_modified` are known. The dashboard's
+    /// history (`store::history::load_history`) leaves them out of sessions with an as-of
+    /// state and reads one session's with `store::history::session_detail` when it is
+    /// shown ([`SessionInfo::set_detail`]).
+    pub details: bool,
+}
+
+/// What a lean history leaves out of a session until it is shown (see
+/// [`SessionInfo::details`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SessionDetail {
+    pub next_steps: Vec<PendingItem>,
+    pub finished: Vec<String>,
+    pub commits: Vec<Commit>,
+    pub files_modified: Vec<String>,
 }
 
 impl SessionInfo {
@@ -69,6 +89,53 @@ impl SessionInfo {
     pub fn on_day(&self, day: NaiveDate) -> bool {
         self.started.is_some_and(|s| s.date_naive() == day)
             || self.ended.is_some_and(|e| e.date() == day)
+    }
+
+    /// Fills in what a lean history left out.
+    pub fn set_detail(&mut self, d: SessionDetail) {
+        self.next_steps = d.next_steps;
+        self.finished = d.finished;
+        self.commits = d.commits;
+        self.files_modified = d.files_modified;
+        self.details = true;
+    }
+}
+
+impl SessionInfo {
+    /// A session from its record (see [`History::from_records`]).
+    fn of(id: Option<String>, goal: String, source: Source, s: SessionData) -> SessionInfo {
+        SessionInfo {
+            id: id.unwrap_or_default(),
+            origin: s.origin,
+            goal,
+            started: s.started,
+            ended: s.ended.map(When::at),
+            duration_hours: s.duration_hours,
+            counts: s.counts,
+            handoff_file: s.handoff_file,
+            as_of: s.as_of,
+            next_steps: s.next_steps,
+            finished: s.finished,
+            commits: s.commits,
+            files_modified: s.files_modified,
+            handoff_pending: Vec::new(),
+            handoff_decisions: Vec::new(),
+            source,
+            details: s.details,
+        }
+    }
+}
+
+impl SessionDetail {
+    /// The details of a session record (`None` when it is not a session's).
+    pub fn of(r: &Record) -> Option<SessionDetail> {
+        let s = r.session()?;
+        Some(SessionDetail {
+            next_steps: s.next_steps.clone(),
+            finished: s.finished.clone(),
+            commits: s.commits.clone(),
+            files_modified: s.files_modified.clone(),
+        })
     }
 }
 
@@ -131,7 +198,7 @@ pub struct History {
     pub code: Vec<CodeEntry>,
     pub blockers: Vec<BlockerEntry>,
     /// Session key → index into `sessions`.
-    by_id: HashMap<u64, usize>,
+    by_id: FxHashMap<u64, usize>,
 }
 
 /// Sort key: dated things by time, undated last.
@@ -162,75 +229,170 @@ pub fn pending_from_text(text: &str) -> PendingItem {
     PendingItem::from_value(serde_json::Value::String(t.to_string()))
 }
 
+/// Which sessions' records make it into a history: archives first (an archive wins over a
+/// left-over active or current record of the same id), then running sessions, then the
+/// rest; of records with the same id, the first.
+fn origin_rank(origin: Origin) -> usize {
+    match origin {
+        Origin::Archive => 0,
+        Origin::Active => 1,
+        _ => 2,
+    }
+}
+
+/// The handoff file a session claims: the one its record names, else the name `end` would
+/// give it (seed records).
+pub fn expected_handoff(id: &str, s: &SessionData) -> Option<String> {
+    handoff_name(id, s.handoff_file.as_deref(), s.ended, s.started)
+}
+
+fn handoff_name(
+    id: &str,
+    recorded: Option<&str>,
+    ended: Option<DateTime<Utc>>,
+    started: Option<DateTime<Utc>>,
+) -> Option<String> {
+    if let Some(f) = recorded {
+        return Some(f.to_string());
+    }
+    let date = ended.or(started).map(|t| t.date_naive());
+    date.filter(|_| !id.is_empty())
+        .map(|d| handoff_file_name(id, d))
+}
+
+/// Drops every session whose id an earlier one has (keeping the order); the session key of
+/// each id → its index.
+fn first_of_each_id(sessions: &mut Vec<SessionInfo>) -> FxHashMap<u64, usize> {
+    let mut ids: FxHashMap<u64, usize> =
+        HashMap::with_capacity_and_hasher(sessions.len(), FxBuildHasher::default());
+    let mut repeated = Vec::new();
+    for (i, s) in sessions.iter().enumerate() {
+        if s.id.is_empty() {
+            continue;
+        }
+        let key = session_key(Some(&s.id));
+        match ids.get(&key) {
+            Some(&j) if sessions[j].id == s.id => repeated.push(i),
+            // Another id with the same key (keys are hashes): look it up.
+            Some(_) if sessions[..i].iter().any(|o| o.id == s.id) => repeated.push(i),
+            Some(_) => {}
+            None => {
+                ids.insert(key, i);
+            }
+        }
+    }
+    if repeated.is_empty() {
+        return ids;
+    }
+    let mut i = 0;
+    sessions.retain(|_| {
+        let keep = repeated.binary_search(&i).is_err();
+        i += 1;
+        keep
+    });
+    first_of_each_id(sessions)
+}
+
+/// The handoff files (names in `SESSION_HANDOFFS/`) that [`History::from_records`] would
+/// give to a session of `records` by name. Only the other handoffs can become sessions of
+/// their own, so only theirs need their Pending Items and Decisions sections (the store
+/// reads the rest without them).
+pub fn claimed_handoff_files<'a>(
+    records: impl IntoIterator<Item = &'a Record>,
+) -> HashSet<Cow<'a, str>, FxBuildHasher> {
+    let mut ranked: [Vec<&Record>; 3] = Default::default();
+    for r in records {
+        if let (Kind::Session, Some(s)) = (r.kind, r.session()) {
+            ranked[origin_rank(s.origin)].push(r);
+        }
+    }
+    let n = ranked.iter().map(Vec::len).sum();
+    let mut seen: HashSet<&str, FxBuildHasher> =
+        HashSet::with_capacity_and_hasher(n, FxBuildHasher::default());
+    let mut out = HashSet::with_capacity_and_hasher(n, FxBuildHasher::default());
+    for r in ranked.into_iter().flatten() {
+        let id = r.session_id.as_deref().unwrap_or_default();
+        if !id.is_empty() && !seen.insert(id) {
+            continue;
+        }
+        let Some(s) = r.session() else { continue };
+        // The recorded name borrowed; one `end` would give, made.
+        let name = match &s.handoff_file {
+            Some(f) => Some(Cow::Borrowed(f.as_str())),
+            None => handoff_name(id, None, s.ended, s.started).map(Cow::Owned),
+        };
+        out.extend(name);
+    }
+    out
+}
+
+/// A handoff known only by its file name (in `SESSION_HANDOFFS/`) and its date (from its
+/// name, else its modification time), for [`History::from_parts`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedHandoff {
+    pub file: String,
+    pub when: Option<When>,
+}
+
 impl History {
     /// Puts records (of any files, in any order) into a history.
     pub fn from_records(records: Vec<Record>) -> History {
-        let mut sessions: Vec<SessionInfo> = Vec::new();
+        Self::from_parts(records, Vec::new())
+    }
+
+    /// [`History::from_records`], with handoffs some session of `records` claims by name
+    /// (see [`claimed_handoff_files`]) given by name and date only: nothing else of them
+    /// is needed (their title and summary are left empty).
+    pub fn from_parts(records: Vec<Record>, named: Vec<NamedHandoff>) -> History {
+        let mut sessions: Vec<SessionInfo>;
         let mut handoffs: Vec<(Record, When)> = Vec::new();
         let mut decisions: Vec<Record> = Vec::new();
         let mut insights: Vec<Record> = Vec::new();
         let mut code: Vec<Record> = Vec::new();
         let mut blockers: Vec<BlockerEntry> = Vec::new();
-        let mut seen_sessions: HashSet<String> = HashSet::new();
         let mut expected: Vec<Option<String>> = Vec::new();
 
-        // Archives first, so an archive wins over a left-over active or current record.
-        let mut records = records;
-        records.sort_by_key(|r| match r.session().map(|s| s.origin) {
-            Some(Origin::Archive) => 0,
-            Some(Origin::Active) => 1,
-            Some(_) => 2,
-            None => 3,
-        });
+        // Every list sized once (a history of 10,000 sessions holds ~90,000 records).
+        let mut per_kind = [0usize; 6];
+        for r in &records {
+            per_kind[r.kind as usize] += 1;
+        }
+        let [
+            n_sessions,
+            n_handoffs,
+            n_decisions,
+            n_insights,
+            n_blockers,
+            n_code,
+        ] = per_kind;
+        expected.reserve_exact(n_sessions);
+        handoffs.reserve_exact(n_handoffs);
+        decisions.reserve_exact(n_decisions);
+        insights.reserve_exact(n_insights);
+        blockers.reserve_exact(n_blockers);
+        code.reserve_exact(n_code);
+
+        // Sessions: archives first, so an archive wins over a left-over active or current
+        // record (see `origin_rank`). Everything else keeps its order.
+        let mut ranked: [Vec<SessionInfo>; 3] =
+            [Vec::with_capacity(n_sessions), Vec::new(), Vec::new()];
         for r in records {
             match r.kind {
                 Kind::Session => {
-                    let id = r.session_id.clone().unwrap_or_default();
-                    if !id.is_empty() && !seen_sessions.insert(id.clone()) {
-                        continue;
-                    }
                     let Data::Session(s) = r.data else { continue };
-                    let s = *s;
-                    let ended = s.ended.map(When::at);
-                    let date = ended.or(s.started.map(When::at)).map(|w| w.date());
-                    // The name `end` would give its handoff, to claim it by (seed records).
-                    expected.push(s.handoff_file.clone().or_else(|| {
-                        date.filter(|_| !id.is_empty())
-                            .map(|d| handoff_file_name(&id, d))
-                    }));
-                    sessions.push(SessionInfo {
-                        id,
-                        origin: s.origin,
-                        goal: r.title,
-                        started: s.started,
-                        ended,
-                        duration_hours: s.duration_hours,
-                        counts: s.counts,
-                        handoff_file: s.handoff_file,
-                        as_of: s.as_of,
-                        next_steps: s.next_steps,
-                        finished: s.finished,
-                        commits: s.commits,
-                        files_modified: s.files_modified,
-                        handoff_pending: Vec::new(),
-                        handoff_decisions: Vec::new(),
-                        source: r.source,
-                    });
+                    let rank = origin_rank(s.origin);
+                    ranked[rank].push(SessionInfo::of(r.session_id, r.title, r.source, *s));
                 }
                 Kind::Handoff => {
-                    if let Some(w) = r.when {
-                        handoffs.push((r, w));
-                    } else {
-                        let w = When::day(NaiveDate::MIN);
-                        handoffs.push((r, w));
-                    }
+                    let w = r.when.unwrap_or(When::day(NaiveDate::MIN));
+                    handoffs.push((r, w));
                 }
                 Kind::Decision => decisions.push(r),
                 Kind::Insight => insights.push(r),
                 Kind::Code => code.push(r),
                 Kind::Blocker => {
-                    let (solution, lesson) = match &r.data {
-                        Data::Blocker { solution, lesson } => (solution.clone(), lesson.clone()),
+                    let (solution, lesson) = match r.data {
+                        Data::Blocker { solution, lesson } => (solution, lesson),
                         _ => (None, None),
                     };
                     blockers.push(BlockerEntry {
@@ -243,27 +405,106 @@ impl History {
                 }
             }
         }
+        // The first session of an id wins (archives are kept where they are).
+        let [archives, active, others] = ranked;
+        sessions = archives;
+        let mut ids = first_of_each_id(&mut sessions);
+        for s in active.into_iter().chain(others) {
+            if !s.id.is_empty() {
+                let key = session_key(Some(&s.id));
+                match ids.get(&key) {
+                    Some(&i) if sessions[i].id == s.id => continue,
+                    // Another id with the same key (keys are hashes): look it up.
+                    Some(_) if sessions.iter().any(|o| o.id == s.id) => continue,
+                    Some(_) => {}
+                    None => {
+                        ids.insert(key, sessions.len());
+                    }
+                }
+            }
+            sessions.push(s);
+        }
+        // The name `end` would give its handoff, to claim it by (seed records).
+        expected.extend(sessions.iter().map(|s| {
+            handoff_name(
+                &s.id,
+                s.handoff_file.as_deref(),
+                s.ended.map(|w| w.at),
+                s.started,
+            )
+        }));
 
         // Handoffs claimed by a known session (by recorded or expected file name, or by
         // the session id written in them) belong to it; the others are sessions of their
         // own (a directory made by hand from the seed).
-        let mut claimed: HashMap<&str, usize> = HashMap::with_capacity(expected.len());
+        let mut claimed: FxHashMap<&str, usize> =
+            HashMap::with_capacity_and_hasher(expected.len(), FxBuildHasher::default());
         for (i, f) in expected.iter().enumerate() {
             if let Some(f) = f {
                 claimed.entry(f.as_str()).or_insert(i);
             }
         }
-        let ids: HashMap<u64, usize> = sessions
-            .iter()
-            .enumerate()
-            .filter(|(_, s)| !s.id.is_empty())
-            .map(|(i, s)| (session_key(Some(&s.id)), i))
-            .collect();
-        let mut handoff_infos: Vec<HandoffInfo> = Vec::with_capacity(handoffs.len());
+        let mut handoff_infos: Vec<HandoffInfo> = Vec::with_capacity(handoffs.len() + named.len());
+        // Claims by name first: a session whose record names no handoff takes the one its
+        // name says over one that only names the session.
+        let mut rest: Vec<(Record, When)> = Vec::new();
+        let by_name = |file: &str, w: When, sessions: &mut Vec<SessionInfo>| {
+            let &i = claimed.get(file)?;
+            let dated = (w.date() != NaiveDate::MIN).then_some(w);
+            let s = &mut sessions[i];
+            if s.handoff_file.is_none() {
+                s.handoff_file = Some(file.to_string());
+            }
+            Some((s.ended.or(dated), Some(s.id.clone())))
+        };
         for (r, w) in handoffs {
+            let Data::Handoff(h) = &r.data else { continue };
+            match by_name(&h.file, w, &mut sessions) {
+                Some((at, session_id)) => handoff_infos.push(HandoffInfo {
+                    file: h.file.clone(),
+                    summary: h.summary.clone(),
+                    title: r.title,
+                    at,
+                    session_id,
+                }),
+                None => rest.push((r, w)),
+            }
+        }
+        for n in named {
+            let w = n.when.unwrap_or(When::day(NaiveDate::MIN));
+            match by_name(&n.file, w, &mut sessions) {
+                Some((at, session_id)) => handoff_infos.push(HandoffInfo {
+                    file: n.file,
+                    title: String::new(),
+                    summary: None,
+                    at,
+                    session_id,
+                }),
+                // Not claimed after all (the caller's list was not `claimed_handoff_files`'):
+                // a session of its own, known by name.
+                None => {
+                    let data = HandoffData {
+                        file: n.file.clone(),
+                        ..HandoffData::default()
+                    };
+                    rest.push((
+                        Record {
+                            kind: Kind::Handoff,
+                            when: n.when,
+                            session_id: None,
+                            title: n.file,
+                            body: String::new(),
+                            source: Source::default(),
+                            data: Data::Handoff(Box::new(data)),
+                        },
+                        w,
+                    ));
+                }
+            }
+        }
+        for (r, w) in rest {
             let Data::Handoff(h) = r.data else { continue };
-            let owner = claimed.get(h.file.as_str()).copied().or_else(|| {
-                let id = r.session_id.as_deref()?;
+            let owner = r.session_id.as_deref().and_then(|id| {
                 ids.get(&session_key(Some(id)))
                     .copied()
                     .filter(|&i| sessions[i].id == id)
@@ -296,6 +537,7 @@ impl History {
                         handoff_pending: h.pending.clone(),
                         handoff_decisions: h.decisions.clone(),
                         source: r.source.clone(),
+                        details: true,
                         ..SessionInfo::default()
                     });
                     (dated, Some(id))
@@ -314,7 +556,8 @@ impl History {
             let key = |s: &SessionInfo| (s.is_active(), s.ended.map(|e| e.at), s.started);
             key(a).cmp(&key(b)).then_with(|| a.id.cmp(&b.id))
         });
-        let mut by_id: HashMap<u64, usize> = HashMap::with_capacity(sessions.len());
+        let mut by_id: FxHashMap<u64, usize> =
+            HashMap::with_capacity_and_hasher(sessions.len(), FxBuildHasher::default());
         for (i, s) in sessions.iter().enumerate() {
             by_id.entry(session_key(Some(&s.id))).or_insert(i);
         }
@@ -332,13 +575,14 @@ impl History {
             .iter()
             .map(|r| dedupe_key(Kind::Decision, &r.title))
             .collect();
-        let with_session: HashSet<u64> = decisions
+        let with_session: HashSet<u64, FxBuildHasher> = decisions
             .iter()
             .zip(&keys)
             .filter(|(r, _)| r.session_id.is_some())
             .map(|(_, k)| *k)
             .collect();
-        let mut seen: HashMap<(u64, u64), usize> = HashMap::with_capacity(decisions.len());
+        let mut seen: FxHashMap<(u64, u64), usize> =
+            HashMap::with_capacity_and_hasher(decisions.len(), FxBuildHasher::default());
         for (r, key) in decisions.into_iter().zip(keys) {
             let skey = session_key(r.session_id.as_deref());
             if skey == 0 && with_session.contains(&key) {
@@ -390,13 +634,14 @@ impl History {
             .iter()
             .map(|r| dedupe_key(Kind::Insight, &r.title))
             .collect();
-        let with_session: HashSet<u64> = insights
+        let with_session: HashSet<u64, FxBuildHasher> = insights
             .iter()
             .zip(&keys)
             .filter(|(r, _)| r.session_id.is_some())
             .map(|(_, k)| *k)
             .collect();
-        let mut seen: HashSet<(u64, u64)> = HashSet::with_capacity(insights.len());
+        let mut seen: HashSet<(u64, u64), FxBuildHasher> =
+            HashSet::with_capacity_and_hasher(insights.len(), FxBuildHasher::default());
         for (r, key) in insights.into_iter().zip(keys) {
             let skey = session_key(r.session_id.as_deref());
             if skey == 0 && with_session.contains(&key) || !seen.insert((key, skey)) {
@@ -660,6 +905,56 @@ mod tests {
             Some("2025-11-16_handoff")
         );
         assert_eq!(h.handoffs[0].session_id.as_deref(), Some("2025-11-15-001"));
+    }
+
+    /// A session whose record names no handoff takes the one its name says, wherever the
+    /// one that only mentions its id sorts; handoffs given by name only land the same.
+    #[test]
+    fn a_session_takes_its_own_handoff_first() {
+        let r = SessionRecord {
+            session_id: "2025-11-15-001".into(),
+            started_at: Some("2025-11-15T09:00:00Z".into()),
+            ended_at: Some("2025-11-15T12:00:00Z".into()),
+            ..Default::default()
+        };
+        let mentions = "# Notes\n\n**Session:** 2025-11-15-001\n";
+        let own = "# Session Handoff - 2025-11-15\n";
+        let mut records = from_session("CURRENT_SESSION.json", Origin::Current, &r, None, None);
+        records.push(from_handoff("SESSION_HANDOFFS/0-notes.md", mentions, None));
+        records.push(from_handoff(
+            "SESSION_HANDOFFS/2025-11-15_session_1.md",
+            own,
+            None,
+        ));
+        let full = History::from_records(records.clone());
+        let s = &full.sessions[0];
+        assert_eq!(full.sessions.len(), 1);
+        assert_eq!(s.handoff_file.as_deref(), Some("2025-11-15_session_1.md"));
+        assert!(
+            full.handoffs
+                .iter()
+                .all(|h| h.session_id == Some(s.id.clone()))
+        );
+        let claimed = claimed_handoff_files(&records);
+        assert!(claimed.contains("2025-11-15_session_1.md") && !claimed.contains("0-notes.md"));
+        // The claimed one by name and date only.
+        let when = records[2].when;
+        records.pop();
+        let lean = History::from_parts(
+            records,
+            vec![NamedHandoff {
+                file: "2025-11-15_session_1.md".into(),
+                when,
+            }],
+        );
+        assert_eq!(lean.sessions, full.sessions);
+        let files = |h: &History| -> Vec<(String, Option<When>, Option<String>)> {
+            h.handoffs
+                .iter()
+                .map(|x| (x.file.clone(), x.at, x.session_id.clone()))
+                .collect()
+        };
+        assert_eq!(files(&lean), files(&full));
     }
 
     #[test]

@@ -148,7 +148,7 @@ impl AsOfView {
             pending_source: state.pending_source,
             pending: {
                 // High priority first, file order within a priority (as the Pending pane).
-                let mut items: Vec<&PendingItem> = state.pending.iter().collect();
+                let mut items: Vec<&PendingItem> = state.pending.iter().map(|p| &**p).collect();
                 items.sort_by_key(|p| p.priority);
                 items.into_iter().map(PendingRow::from).collect()
             },

@@ -195,7 +195,7 @@ pub fn build(
         out.push(e);
     }
     // Pending work added and finished: the difference between consecutive steps.
-    let mut prev: &[crate::domain::items::PendingItem] = &[];
+    let mut prev: &[std::sync::Arc<crate::domain::items::PendingItem>] = &[];
     for step in 0..index.len() {
         let Some(state) = index.state(history, step) else {
             continue;
@@ -287,7 +287,7 @@ mod tests {
                 hours: 1.0,
                 pending: pending
                     .iter()
-                    .map(|t| PendingItem::new(*t, Priority::Low))
+                    .map(|t| std::sync::Arc::new(PendingItem::new(*t, Priority::Low)))
                     .collect(),
             };
             records.extend(from_session("x", Origin::Archive, &r, None, Some(as_of)));

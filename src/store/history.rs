@@ -4,23 +4,26 @@
 //! the seed's `CURRENT_SESSION.json`).
 //!
 //! The dashboard calls [`load_history`] once per directory load (off the render thread),
-//! builds a `domain::asof::AsOfIndex` and a `domain::timeline` from it, and [`search`] per
-//! query.
+//! builds a `domain::asof::AsOfIndex` from it, reads a session's details with
+//! [`session_detail`] when it shows one, and calls [`search`] per query. The timeline
+//! (`domain::timeline`) wants every session's commits: [`load_history_detailed`].
 
 use std::collections::{HashMap, HashSet};
+
+use crate::domain::fast_hash::{FxBuildHasher, FxHashMap};
 use std::path::Path;
 
 use chrono::NaiveDate;
 
 use crate::domain::asof::AsOfIndex;
 use crate::domain::catalog::{Kind, Origin, Record, When, from_session};
-use crate::domain::history::History;
+use crate::domain::history::{History, NamedHandoff, SessionDetail, claimed_handoff_files};
 use crate::domain::search::{Query, SearchResults, session_key};
 use crate::domain::show::{RECENT, SessionView, view};
 
 use super::StoreError;
 use super::fsio::FsError;
-use super::index::{Catalog, Detail, IndexError, Place, Refresh, forget};
+use super::index::{Catalog, Detail, IndexError, Place, Refresh, Scope, forget};
 use super::layout::CURRENT_SESSION;
 use super::ops::Store;
 use super::read::{SessionSource, read_current};
@@ -36,11 +39,20 @@ fn corrupt(root: &Path) -> StoreError {
 /// and `f` tried once more.
 pub fn with_index<T>(
     store: &Store,
+    f: impl FnMut(&mut Catalog) -> Result<T, IndexError>,
+) -> Result<T, StoreError> {
+    with_index_scoped(store, Scope::All, f)
+}
+
+/// [`with_index`], the index checked as `scope` says (see `index::Scope`).
+pub fn with_index_scoped<T>(
+    store: &Store,
+    scope: Scope,
     mut f: impl FnMut(&mut Catalog) -> Result<T, IndexError>,
 ) -> Result<T, StoreError> {
     let root = &store.layout.root;
     for attempt in 0..2 {
-        let result = Catalog::open(root).and_then(|mut c| f(&mut c));
+        let result = Catalog::open_scoped(root, scope).and_then(|mut c| f(&mut c));
         match result {
             Ok(v) => return Ok(v),
             Err(IndexError::Fs(e)) => return Err(e.into()),
@@ -83,12 +95,79 @@ pub fn volatile_records(store: &Store) -> Result<Vec<Record>, StoreError> {
     Ok(out)
 }
 
-/// Everything: sessions with their as-of state, decisions, insights, handoffs, code,
-/// blockers.
+/// What the dashboard holds for time travel: sessions with their as-of state, decisions,
+/// insights, handoffs, code, blockers. Sessions with an as-of state come without their
+/// details (next steps, finished work, commits, files: `SessionInfo::details` false; read
+/// one session's with [`session_detail`]); as-of items are shared between sessions.
 pub fn load_history(store: &Store) -> Result<History, StoreError> {
-    let mut records = with_index(store, |c| c.records(|_| true, Detail::Full, false))?;
-    records.extend(volatile_records(store)?);
+    read_history(store, Detail::AsOf)
+}
+
+/// [`load_history`] with every session's details (what the timeline shows).
+pub fn load_history_detailed(store: &Store) -> Result<History, StoreError> {
+    read_history(store, Detail::Full)
+}
+
+fn read_history(store: &Store, detail: Detail) -> Result<History, StoreError> {
+    let volatile = volatile_records(store)?;
+    let records = with_index(store, |c| {
+        let mut records = Vec::with_capacity(c.stats().count() + volatile.len());
+        c.records_into(&mut records, |s, _| s.kind != Kind::Handoff, detail, false)?;
+        records.extend(volatile.iter().cloned());
+        // A handoff some session claims by name never becomes a session of its own: its
+        // Pending Items and Decisions sections are not needed.
+        let mut handoffs = Vec::new();
+        {
+            let claimed = claimed_handoff_files(&records);
+            let is_claimed =
+                |file: &str| handoff_name_of(file).is_some_and(|f| claimed.contains(f));
+            c.records_into(
+                &mut handoffs,
+                |s, file| s.kind == Kind::Handoff && is_claimed(file),
+                Detail::Head,
+                false,
+            )?;
+            c.records_into(
+                &mut handoffs,
+                |s, file| s.kind == Kind::Handoff && !is_claimed(file),
+                Detail::Full,
+                false,
+            )?;
+        }
+        records.append(&mut handoffs);
+        Ok(records)
+    })?;
     Ok(History::from_records(records))
+}
+
+/// A session's details (see [`load_history`]): read from its archive,
+/// `SESSION_LOGS/<id>.json` (else found through the index); `None` when there is no archive
+/// of that id (a running session's record has its details already).
+pub fn session_detail(store: &Store, id: &str) -> Result<Option<SessionDetail>, StoreError> {
+    if crate::domain::ids::validate_id(id).is_ok()
+        && let Ok(bytes) = std::fs::read(store.layout.archived(id))
+    {
+        let file = format!("{}/{id}.json", super::layout::ARCHIVE);
+        let found = super::index::sources::archive_records(&file, &bytes)
+            .into_iter()
+            .find(|r| r.kind == Kind::Session && r.session_id.as_deref() == Some(id));
+        if let Some(r) = found {
+            return Ok(SessionDetail::of(&r));
+        }
+    }
+    let key = session_key(Some(id));
+    let records = with_index_scoped(store, Scope::Listing, |c| {
+        let places: Vec<Place> = c
+            .stats()
+            .filter(|(_, st)| st.kind == Kind::Session && st.session == key)
+            .map(|(p, _)| p)
+            .collect();
+        c.fetch(&places, Detail::Full, false)
+    })?;
+    Ok(records
+        .iter()
+        .find(|r| r.session_id.as_deref() == Some(id))
+        .and_then(SessionDetail::of))
 }
 
 /// Enough for listings (`baton history`): sessions and handoffs with their dates, goals,
@@ -99,21 +178,24 @@ pub fn load_sessions(store: &Store) -> Result<History, StoreError> {
         .into_iter()
         .filter(|r| r.kind == Kind::Session)
         .collect();
-    let mut records = with_index(store, |c| {
+    let mut records = with_index_scoped(store, Scope::Listing, |c| {
         let mut sessions = c.records(|s| s.kind == Kind::Session, Detail::Head, false)?;
         // Handoffs an archive names are not needed for a listing; the others are read
         // (a running or seed session's own, found by name, or sessions of their own in
         // directories made by hand).
-        let claimed: HashSet<String> = sessions
+        let claimed: HashSet<&str, FxBuildHasher> = sessions
             .iter()
             .filter_map(|r| r.session()?.handoff_file.as_deref())
-            .map(|file| format!("{}/{file}", super::layout::HANDOFFS))
             .collect();
-        sessions.extend(c.records_in(
-            |s, file| s.kind == Kind::Handoff && !claimed.contains(file),
+        let unclaimed = c.records_in(
+            |s, file| {
+                s.kind == Kind::Handoff
+                    && !handoff_name_of(file).is_some_and(|f| claimed.contains(f))
+            },
             Detail::Head,
             false,
-        )?);
+        )?;
+        sessions.extend(unclaimed);
         Ok(sessions)
     })?;
     records.extend(volatile);
@@ -150,10 +232,12 @@ pub fn session_views(
     targets: &[ShowTarget],
 ) -> Result<Vec<SessionView>, StoreError> {
     let volatile = volatile_records(store)?;
-    let lean = with_index(store, |c| lean_history(c, targets, &volatile))?;
+    let lean = with_index_scoped(store, Scope::Listing, |c| {
+        lean_history(c, targets, &volatile)
+    })?;
     let (history, counts) = match lean {
         Some(found) => found,
-        None => (load_history(store)?, HashMap::new()),
+        None => (load_history_detailed(store)?, HashMap::new()),
     };
     let index = AsOfIndex::build(&history);
     let chosen: Vec<usize> = targets
@@ -210,6 +294,12 @@ pub fn session_views(
     Ok(views)
 }
 
+/// The name of a file in `SESSION_HANDOFFS/` (`None` for any other file).
+fn handoff_name_of(file: &str) -> Option<&str> {
+    file.strip_prefix(super::layout::HANDOFFS)?
+        .strip_prefix('/')
+}
+
 /// See [`session_views`]: the part of the history the views need, and per chosen session
 /// the number of decisions so far; `None` when the whole history is needed.
 #[allow(clippy::type_complexity)]
@@ -218,11 +308,31 @@ fn lean_history(
     targets: &[ShowTarget],
     volatile: &[Record],
 ) -> Result<Option<(History, HashMap<String, usize>)>, IndexError> {
-    let heads = c.records(
-        |s| matches!(s.kind, Kind::Session | Kind::Handoff),
+    let mut heads = c.records(|s| s.kind == Kind::Session, Detail::Head, false)?;
+    // A handoff a session claims by name is that session's: a view reads only its name and
+    // date (the stats have both); the others may be sessions of their own.
+    let mut handoffs = Vec::new();
+    let claimed = claimed_handoff_files(heads.iter().chain(volatile));
+    let is_claimed = |file: &str| handoff_name_of(file).is_some_and(|f| claimed.contains(f));
+    let named: Vec<NamedHandoff> = c
+        .stats_in()
+        .filter(|(_, st, _)| st.kind == Kind::Handoff)
+        .filter_map(|(_, st, file)| {
+            let name = handoff_name_of(file).filter(|f| claimed.contains(*f))?;
+            Some(NamedHandoff {
+                file: name.to_string(),
+                when: st.when(),
+            })
+        })
+        .collect();
+    c.records_into(
+        &mut handoffs,
+        |s, file| s.kind == Kind::Handoff && !is_claimed(file),
         Detail::Head,
         false,
     )?;
+    drop(claimed);
+    heads.append(&mut handoffs);
     // Sessions as the heads give them: id, start, end.
     let sessions: Vec<(&str, Option<When>, Option<When>)> = heads
         .iter()
@@ -256,15 +366,16 @@ fn lean_history(
     if chosen.is_empty() {
         return Ok(None);
     }
-    let ended: HashMap<u64, When> = sessions
+    let ended: FxHashMap<u64, When> = sessions
         .iter()
         .filter_map(|(id, _, end)| Some((session_key(Some(id)), (*end)?)))
         .collect();
-    let keys: HashSet<u64> = chosen
+    // A few (a day's sessions): looked up for every record, a list is quickest.
+    let keys: Vec<u64> = chosen
         .iter()
         .map(|(id, ..)| session_key(Some(id)))
         .collect();
-    let days: HashSet<NaiveDate> = chosen
+    let days: Vec<NaiveDate> = chosen
         .iter()
         .flat_map(|(_, s, e)| [s.map(|w| w.date()), e.map(|w| w.date())])
         .flatten()
@@ -273,17 +384,23 @@ fn lean_history(
     // The chosen sessions' own records, and undated-session items of their days.
     let mut places = Vec::new();
     // Decisions, deduplicated as `History` does, by the time they count from.
-    let mut with_session: HashSet<u64> = HashSet::new();
+    let n = c
+        .stats()
+        .filter(|(_, st)| st.kind == Kind::Decision)
+        .count();
+    let mut with_session: HashSet<u64, FxBuildHasher> =
+        HashSet::with_capacity_and_hasher(n, FxBuildHasher::default());
     for (_, st) in c.stats() {
         if st.kind == Kind::Decision && st.session != 0 {
             with_session.insert(st.key);
         }
     }
-    let mut seen: HashSet<(u64, u64)> = HashSet::new();
-    let mut decisions: Vec<(When, Place)> = Vec::new();
+    let mut seen: HashSet<(u64, u64), FxBuildHasher> =
+        HashSet::with_capacity_and_hasher(n, FxBuildHasher::default());
+    let mut decisions: Vec<(When, Place)> = Vec::with_capacity(n);
     for (place, st) in c.stats() {
         let own = keys.contains(&st.session)
-            || st.session == 0 && st.when.is_some_and(|w| days.contains(&w.date()));
+            || st.session == 0 && st.when().is_some_and(|w| days.contains(&w.date()));
         if own && st.kind != Kind::Handoff {
             places.push(place);
         }
@@ -294,8 +411,8 @@ fn lean_history(
             continue;
         }
         let at = match st.session {
-            0 => st.when,
-            k => ended.get(&k).copied().or(st.when),
+            0 => st.when(),
+            k => ended.get(&k).copied().or_else(|| st.when()),
         };
         if let Some(at) = at {
             decisions.push((at, place));
@@ -326,7 +443,7 @@ fn lean_history(
     });
     records.extend(volatile.iter().cloned());
     records.extend(heads);
-    let history = History::from_records(records);
+    let history = History::from_parts(records, named);
     let complete = !history.sessions.iter().any(|s| {
         s.origin == Origin::Handoff
             || chosen_ids.contains(s.id.as_str()) && s.as_of.is_none() && !s.is_active()
@@ -336,8 +453,11 @@ fn lean_history(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
     use crate::domain::history::SessionRow;
+    use crate::domain::items::PendingItem;
     use crate::store::generate::generate_history;
 
     #[test]
@@ -383,7 +503,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         generate_history(tmp.path(), 60).unwrap();
         let store = Store::open(tmp.path()).unwrap();
-        let h = load_history(&store).unwrap();
+        let h = load_history_detailed(&store).unwrap();
         let index = AsOfIndex::build(&h);
         for i in [0, 1, 17, 30, 59] {
             let id = h.sessions[i].id.clone();
@@ -407,5 +527,257 @@ mod tests {
         let day = h.sessions[30].ended.unwrap().date();
         let lean = session_views(&store, &[ShowTarget::Day(day)]).unwrap();
         assert_eq!(lean.len(), h.on_day(day).len());
+    }
+
+    /// Everything but the details a lean history leaves out, for comparing histories.
+    fn without_details(h: &History) -> History {
+        let mut h = h.clone();
+        for s in &mut h.sessions {
+            s.set_detail(SessionDetail::default());
+        }
+        h
+    }
+
+    fn as_of_states(h: &History) -> Vec<String> {
+        let index = AsOfIndex::build(h);
+        (0..index.len())
+            .map(|step| {
+                let s = index.state(h, step).unwrap();
+                let pending: Vec<_> = s.pending.iter().map(|p| (**p).clone()).collect();
+                format!(
+                    "{} {:?} {:?} {} {} {} {:?}",
+                    s.session.id,
+                    s.totals,
+                    pending,
+                    s.decisions.len(),
+                    s.insights.len(),
+                    s.handoffs.len(),
+                    s.pending_source
+                )
+            })
+            .collect()
+    }
+
+    /// The dashboard's history shares as-of items between sessions and leaves sessions'
+    /// details out; neither changes anything time travel shows, and a session's details
+    /// read on demand are exactly the ones a full read gives.
+    #[test]
+    fn lean_history_shares_items_and_reads_details_on_demand() {
+        let tmp = tempfile::tempdir().unwrap();
+        generate_history(tmp.path(), 80).unwrap();
+        let store = Store::open(tmp.path()).unwrap();
+        let full = load_history_detailed(&store).unwrap();
+        let mut lean = load_history(&store).unwrap();
+        assert_eq!(lean.sessions.len(), 80);
+        assert!(
+            lean.sessions
+                .iter()
+                .all(|s| !s.details && s.as_of.is_some())
+        );
+        assert!(full.sessions.iter().all(|s| s.details));
+        assert!(full.sessions.iter().any(|s| !s.commits.is_empty()));
+        assert_eq!(without_details(&lean), without_details(&full));
+        assert_eq!(as_of_states(&lean), as_of_states(&full));
+
+        // Identical items are one item: far fewer than there are copies.
+        let items: Vec<&Arc<PendingItem>> = lean
+            .sessions
+            .iter()
+            .flat_map(|s| s.as_of.as_ref().unwrap().pending.iter())
+            .collect();
+        let distinct: HashSet<*const PendingItem> = items.iter().map(|p| Arc::as_ptr(p)).collect();
+        assert!(
+            distinct.len() * 2 < items.len(),
+            "{} of {}",
+            distinct.len(),
+            items.len()
+        );
+        for w in lean.sessions.windows(2) {
+            for p in &w[1].as_of.as_ref().unwrap().pending {
+                if let Some(q) = w[0]
+                    .as_of
+                    .as_ref()
+                    .unwrap()
+                    .pending
+                    .iter()
+                    .find(|q| q == &p)
+                {
+                    assert!(Arc::ptr_eq(p, q), "{}", p.task);
+                }
+            }
+        }
+
+        // Details on demand.
+        for i in [0, 41, 79] {
+            let id = lean.sessions[i].id.clone();
+            let d = session_detail(&store, &id).unwrap().unwrap();
+            lean.sessions[i].set_detail(d);
+            assert_eq!(lean.sessions[i], full.sessions[i], "{id}");
+        }
+        assert_eq!(session_detail(&store, "no-such-session").unwrap(), None);
+
+        // Sessions without an as-of state keep their details (their pending work is folded
+        // from them); hand-made directories lose nothing.
+        let seed = tempfile::tempdir().unwrap();
+        crate::store::generate::generate_seed_history(seed.path(), 25).unwrap();
+        let store = Store::open(seed.path()).unwrap();
+        let (lean, full) = (
+            load_history(&store).unwrap(),
+            load_history_detailed(&store).unwrap(),
+        );
+        assert_eq!(lean, full);
+        assert!(lean.sessions.iter().all(|s| s.details));
+        assert_eq!(as_of_states(&lean), as_of_states(&full));
+    }
+
+    fn rows(h: &History) -> Vec<SessionRow> {
+        h.listing(&Default::default())
+            .into_iter()
+            .map(SessionRow::from)
+            .collect()
+    }
+
+    /// Sets `path`'s modification time `minutes` ago (files written within two seconds of
+    /// being indexed are re-checked by content until they are older).
+    fn age(path: &std::path::Path, minutes: u64) {
+        let t = std::time::SystemTime::now() - std::time::Duration::from_secs(60 * minutes);
+        let f = std::fs::File::options().write(true).open(path).unwrap();
+        f.set_modified(t).unwrap();
+    }
+
+    fn age_all(dir: &std::path::Path) {
+        for sub in [
+            crate::store::layout::ARCHIVE,
+            crate::store::layout::HANDOFFS,
+        ] {
+            for e in std::fs::read_dir(dir.join(sub)).into_iter().flatten() {
+                age(&e.unwrap().path(), 60);
+            }
+        }
+    }
+
+    fn write_aged(path: &std::path::Path, text: &str, minutes: u64) {
+        std::fs::write(path, text).unwrap();
+        age(path, minutes);
+    }
+
+    fn listing_refresh(store: &Store) -> Refresh {
+        with_index_scoped(store, Scope::Listing, |c| Ok(c.refresh.clone())).unwrap()
+    }
+
+    /// `history` and `show` skip the handoffs archives name; they still see every edit of
+    /// what they show, in place or not.
+    #[test]
+    fn listings_are_never_stale() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path();
+        generate_history(dir, 30).unwrap();
+        age_all(dir);
+        let store = Store::open(dir).unwrap();
+        let before = rows(&load_sessions(&store).unwrap());
+        let r = listing_refresh(&store);
+        assert_eq!((r.trusted, r.reread), (30, 0), "{r:?}");
+
+        // A handoff an archive names, edited in place: its text is what `show` prints (read
+        // from the file), nothing of it is in the listing; search sees it at once.
+        let h = load_history(&store).unwrap();
+        let s = &h.sessions[12];
+        let file = store.layout.handoff(s.handoff_file.as_ref().unwrap());
+        let mut text = std::fs::read_to_string(&file).unwrap();
+        text.push_str("\nA quagga crossed the deploy.\n");
+        write_aged(&file, &text, 50);
+        assert_eq!(rows(&load_sessions(&store).unwrap()), before);
+        let views = session_views(&store, &[ShowTarget::Session(s.id.clone())]).unwrap();
+        assert!(
+            views[0]
+                .handoff
+                .as_ref()
+                .unwrap()
+                .text
+                .as_ref()
+                .unwrap()
+                .contains("quagga")
+        );
+        let quagga = crate::domain::search::Query::parse("quagga").unwrap();
+        assert_eq!(search(&store, &quagga, 10).unwrap().total, 1);
+
+        // An archive edited in place: seen, and every handoff is checked again.
+        let archive = dir.join(&s.source.file);
+        let old = std::fs::read_to_string(&archive).unwrap();
+        let new = old.replacen(
+            &format!("\"primary_goal\": \"{}\"", s.goal),
+            "\"primary_goal\": \"Tame the zebra\"",
+            1,
+        );
+        assert_ne!(old, new);
+        write_aged(&archive, &new, 40);
+        let r = listing_refresh(&store);
+        assert_eq!((r.trusted, r.reread), (0, 1), "{r:?}");
+        let listed = rows(&load_sessions(&store).unwrap());
+        assert!(listed.iter().any(|row| row.goal == "Tame the zebra"));
+        assert_eq!(listed, rows(&load_history(&store).unwrap()));
+        let views = session_views(&store, &[ShowTarget::Session(s.id.clone())]).unwrap();
+        assert_eq!(views[0].session.goal, "Tame the zebra");
+
+        // A handoff no archive names is a session of its own: new, then edited in place.
+        let extra = store.layout.handoff("notes.md");
+        write_aged(&extra, "# Notes\n\n## Quick Summary\nFeed the okapi\n", 30);
+        assert!(
+            rows(&load_sessions(&store).unwrap())
+                .iter()
+                .any(|r| r.goal == "Feed the okapi")
+        );
+        write_aged(&extra, "# Notes\n\n## Quick Summary\nWalk the okapi\n", 20);
+        let listed = rows(&load_sessions(&store).unwrap());
+        assert!(
+            listed.iter().any(|r| r.goal == "Walk the okapi"),
+            "{listed:?}"
+        );
+        assert_eq!(listed, rows(&load_history(&store).unwrap()));
+        let r = listing_refresh(&store);
+        assert_eq!(r.trusted, 30, "{r:?}");
+        let views = session_views(&store, &[ShowTarget::Session("notes".into())]).unwrap();
+        assert_eq!(views[0].session.goal, "Walk the okapi");
+
+        // A named handoff removed: the listing still names it (the archive does), the index
+        // forgets it.
+        std::fs::remove_file(&file).unwrap();
+        assert_eq!(
+            rows(&load_sessions(&store).unwrap()),
+            rows(&load_history(&store).unwrap())
+        );
+        assert_eq!(search(&store, &quagga, 10).unwrap().total, 0);
+    }
+
+    /// Hand-made directories: no archive names a handoff, so every one is checked.
+    #[test]
+    fn seed_listings_check_every_handoff() {
+        let seed = tempfile::tempdir().unwrap();
+        crate::store::generate::generate_seed_history(seed.path(), 12).unwrap();
+        age_all(seed.path());
+        let store = Store::open(seed.path()).unwrap();
+        let before = rows(&load_sessions(&store).unwrap());
+        assert_eq!(listing_refresh(&store).trusted, 0);
+        let h = load_history(&store).unwrap();
+        let s = h
+            .sessions
+            .iter()
+            .find(|s| s.origin == Origin::Handoff)
+            .unwrap();
+        let file = store.layout.handoff(s.handoff_file.as_ref().unwrap());
+        let text = std::fs::read_to_string(&file).unwrap();
+        let edited = text.replacen(
+            "## Quick Summary\n",
+            "## Quick Summary\nCount the zebras. ",
+            1,
+        );
+        assert_ne!(text, edited, "the generated handoff has a summary");
+        write_aged(&file, &edited, 50);
+        let after = rows(&load_sessions(&store).unwrap());
+        assert_ne!(after, before);
+        assert!(
+            after.iter().any(|r| r.goal.starts_with("Count the zebras")),
+            "{after:?}"
+        );
     }
 }

@@ -34,9 +34,25 @@ fn existing(dir: &Path) -> Option<&Path> {
     dir.ancestors().find(|p| p.is_dir())
 }
 
+/// Whether git could find a repository from `dir`: a `.git` (directory, or file for
+/// worktrees and submodules) in it or above it, or git told where one is. Spares starting
+/// `git` for a directory in no repository.
+fn maybe_in_repo(dir: &Path) -> bool {
+    if std::env::var_os("GIT_DIR").is_some() || std::env::var_os("GIT_WORK_TREE").is_some() {
+        return true;
+    }
+    match dir.canonicalize() {
+        Ok(abs) => abs.ancestors().any(|p| p.join(".git").exists()),
+        Err(_) => true,
+    }
+}
+
 /// The repository's top level, if the directory is in one.
 pub fn repo_root(layout: &Layout) -> Option<PathBuf> {
     let start = existing(&layout.root)?;
+    if !maybe_in_repo(start) {
+        return None;
+    }
     git(start, &["rev-parse", "--show-toplevel"])
         .map(|s| PathBuf::from(s.trim()))
         .filter(|p| !p.as_os_str().is_empty())

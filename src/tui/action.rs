@@ -77,6 +77,12 @@ pub enum Action {
     },
     /// The history (for time travel), read on first use.
     HistoryLoaded(Box<Result<crate::domain::history::History, String>>),
+    /// A session's details (next steps, finished work, commits, files), read when its view
+    /// opens (`None`: the index has no archive of it).
+    SessionDetailLoaded {
+        id: String,
+        detail: Box<Result<Option<crate::domain::history::SessionDetail>, String>>,
+    },
     /// The answer to a search of `query`.
     SearchResults {
         query: String,
@@ -129,6 +135,8 @@ pub enum Effect {
     Write(WriteOp),
     /// Read every session's history (time travel).
     LoadHistory,
+    /// Read one session's details for its view (the history is read without them).
+    LoadSessionDetail(String),
     /// Search the history.
     Search(String),
     SaveDraft {

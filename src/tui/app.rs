@@ -252,6 +252,7 @@ impl App {
             Action::LoadedPreview(result) if !self.loaded => self.on_loaded(*result),
             Action::LoadedPreview(_) => Vec::new(),
             Action::HistoryLoaded(result) => self.on_history(*result),
+            Action::SessionDetailLoaded { id, detail } => self.on_session_detail(&id, *detail),
             Action::SearchResults { query, result } => self.on_search_results(query, *result),
             Action::Synced(report) => self.on_synced(*report),
             Action::HealthChecked {
@@ -665,6 +666,11 @@ impl App {
     }
 
     fn item_key(&self, pane: Pane, i: usize) -> String {
+        if pane == Pane::Decisions
+            && let Some(k) = self.travel.decision_key(i)
+        {
+            return k.to_string();
+        }
         match pane {
             Pane::Pending => self.board.pending.get(i).map(|p| normalize(&p.task)),
             Pane::Decisions => self.board.decisions.get(i).map(|d| normalize(&d.decision)),
@@ -672,6 +678,22 @@ impl App {
             Pane::Health => self.board.services.get(i).map(|s| s.name.clone()),
         }
         .unwrap_or_default()
+    }
+
+    /// `item_key(pane, i) == key`, without building a key where none is needed.
+    fn key_matches(&self, pane: Pane, i: usize, key: &str) -> bool {
+        match pane {
+            Pane::Handoffs => self
+                .board
+                .handoffs
+                .get(i)
+                .is_some_and(|h| h.file_name == key),
+            Pane::Health => self.board.services.get(i).is_some_and(|s| s.name == key),
+            Pane::Decisions if self.travel.decision_key(i).is_some() => {
+                self.travel.decision_key(i) == Some(key)
+            }
+            _ => self.item_key(pane, i) == key,
+        }
     }
 
     /// Recomputes a pane's rows from the board and its filter, keeping the selected item
@@ -683,7 +705,7 @@ impl App {
         if let Some(key) = key
             && let Some(pos) = self.rows[pane.index()]
                 .iter()
-                .position(|&i| self.item_key(pane, i) == key)
+                .position(|&i| self.key_matches(pane, i, &key))
         {
             self.lists[pane.index()].selected = pos;
         }

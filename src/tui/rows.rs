@@ -7,6 +7,16 @@ use super::pane::Pane;
 /// Case-insensitive; every word of the filter must occur somewhere in the row's text.
 pub fn visible_rows(board: &Board, pane: Pane, filter: &str) -> Vec<usize> {
     let words: Vec<String> = filter.split_whitespace().map(str::to_lowercase).collect();
+    if words.is_empty() {
+        // No filter: every row, no text built (a pane can hold 25,000 decisions).
+        let n = match pane {
+            Pane::Pending => board.pending.len(),
+            Pane::Decisions => return (0..board.decisions.len()).rev().collect(),
+            Pane::Handoffs => board.handoffs.len(),
+            Pane::Health => board.services.len(),
+        };
+        return (0..n).collect();
+    }
     let keep = |text: String| {
         if words.is_empty() {
             return true;

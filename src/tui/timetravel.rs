@@ -7,9 +7,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::domain::asof::AsOfIndex;
 use crate::domain::board::{Board, HandoffRef};
-use crate::domain::history::History;
+use crate::domain::history::{DecisionEntry, HandoffInfo, History, SessionDetail};
+use crate::domain::items::Decision;
 use crate::domain::knowledge::Knowledge;
 use crate::domain::search::SearchResults;
+use crate::domain::text::normalize;
 
 use super::action::Effect;
 use super::app::{App, Mode};
@@ -38,6 +40,43 @@ pub struct TimeTravel {
     pub query: String,
     pub results: Option<Box<SearchResults>>,
     pub searching: bool,
+    /// The board on screen was built by [`App::show_step`] from this history: its
+    /// decisions are a prefix of the history's, its handoffs one reversed, so the next step
+    /// only adds or drops the difference.
+    as_of_board: bool,
+    /// The selection key (normalized text) of each of the history's decisions: the as-of
+    /// board's decision `i` is the history's, and keeping a selection across steps compares
+    /// keys of every row.
+    decision_keys: Vec<String>,
+}
+
+impl TimeTravel {
+    /// The selection key of the shown board's decision `i`, while that board is an as-of
+    /// one.
+    pub fn decision_key(&self, i: usize) -> Option<&str> {
+        if !self.as_of_board {
+            return None;
+        }
+        self.decision_keys.get(i).map(String::as_str)
+    }
+}
+
+/// A decision as the as-of board lists it: dated, and with its session, when the entry
+/// knows them.
+fn as_of_decision(d: &DecisionEntry) -> Decision {
+    let mut decision = d.decision.clone();
+    decision.date = decision
+        .date
+        .or_else(|| d.at.map(|w| w.date().format("%Y-%m-%d").to_string()));
+    decision.session_id = decision.session_id.or_else(|| d.session_id.clone());
+    decision
+}
+
+fn handoff_ref(h: &HandoffInfo) -> HandoffRef {
+    HandoffRef {
+        file_name: h.file.clone(),
+        date: h.at.map(|w| w.date()),
+    }
 }
 
 impl App {
@@ -117,36 +156,40 @@ impl App {
         knowledge
             .doc
             .insert("last_updated".into(), state.at.to_text().into());
+        // Decisions oldest first (the pane lists them newest first), handoffs newest first:
+        // from the board on screen when it is an as-of board of this history (a step adds
+        // or drops only the difference), else built.
+        let (mut decisions, mut handoffs) = if self.travel.as_of_board {
+            (
+                std::mem::take(&mut self.board.decisions),
+                std::mem::take(&mut self.board.handoffs),
+            )
+        } else {
+            (Vec::new(), Vec::new())
+        };
+        let n = state.decisions.len();
+        if n <= decisions.len() {
+            decisions.truncate(n);
+        } else {
+            let from = decisions.len();
+            decisions.extend(state.decisions[from..].iter().map(as_of_decision));
+        }
+        let (n, had) = (state.handoffs.len(), handoffs.len());
+        if n <= had {
+            handoffs.drain(..had - n);
+        } else {
+            handoffs.splice(0..0, state.handoffs[had..].iter().rev().map(handoff_ref));
+        }
         let board = Board {
             exists: true,
             knowledge,
             pending: {
-                let mut items = state.pending.to_vec();
+                let mut items: Vec<_> = state.pending.iter().map(|p| (**p).clone()).collect();
                 items.sort_by_key(|i| i.priority);
                 items
             },
-            decisions: state
-                .decisions
-                .iter()
-                .map(|d| {
-                    let mut decision = d.decision.clone();
-                    decision.date = decision
-                        .date
-                        .or_else(|| d.at.map(|w| w.date().format("%Y-%m-%d").to_string()));
-                    decision.session_id = decision.session_id.or_else(|| d.session_id.clone());
-                    decision
-                })
-                .collect(),
-            // Newest first, as the live pane lists them.
-            handoffs: state
-                .handoffs
-                .iter()
-                .rev()
-                .map(|h| HandoffRef {
-                    file_name: h.file.clone(),
-                    date: h.at.map(|w| w.date()),
-                })
-                .collect(),
+            decisions,
+            handoffs,
             active: Vec::new(),
             services: live.services.clone(),
             problems: Vec::new(),
@@ -154,8 +197,16 @@ impl App {
         };
         self.travel.banner = state.banner();
         let session_handoff = state.session.handoff_file.clone();
+        if self.travel.decision_keys.len() != history.decisions.len() {
+            self.travel.decision_keys = history
+                .decisions
+                .iter()
+                .map(|d| normalize(&d.decision.decision))
+                .collect();
+        }
         self.travel.step = Some(step);
         self.travel.live = Some(live);
+        self.travel.as_of_board = true;
         self.set_board(board);
         // The step's own handoff is the one to read.
         if let Some(file) = session_handoff
@@ -169,6 +220,7 @@ impl App {
     pub fn back_to_now(&mut self) {
         if let Some(live) = self.travel.live.take() {
             self.travel.step = None;
+            self.travel.as_of_board = false;
             self.set_board(*live);
         }
         self.dirty = true;
@@ -185,6 +237,9 @@ impl App {
             Ok(history) => {
                 self.travel.index = AsOfIndex::build(&history);
                 self.travel.history = Some(Box::new(history));
+                // The board on screen (if in the past) and the keys are of the old one.
+                self.travel.as_of_board = false;
+                self.travel.decision_keys = Vec::new();
                 match self.travel.wanted.take() {
                     Some(Want::Browser) => self.open_browser(),
                     Some(Want::Step(back)) => self.step_time(back),
@@ -206,6 +261,8 @@ impl App {
         let shown = self.travel.history.is_some()
             && (self.in_past() || matches!(self.mode, Mode::Browser { .. }));
         self.travel.history = None;
+        self.travel.as_of_board = false;
+        self.travel.decision_keys = Vec::new();
         if shown {
             vec![Effect::LoadHistory]
         } else {
@@ -259,27 +316,56 @@ impl App {
                     // Still running: its view, over the live dashboard.
                     None => self.mode = Mode::Session { index, scroll: 0 },
                 }
-                return self.handoff_for_view(index);
+                return self.view_effects(index);
             }
             _ => {}
         }
         Vec::new()
     }
 
-    /// Asks for the session's handoff text (the session view shows it).
-    fn handoff_for_view(&mut self, index: usize) -> Vec<Effect> {
-        let file = self
+    /// Asks for what the session view shows that the history does not hold: the session's
+    /// handoff text, and its details (read only for the sessions shown).
+    fn view_effects(&mut self, index: usize) -> Vec<Effect> {
+        let Some(s) = self
             .travel
             .history
             .as_deref()
             .and_then(|h| h.sessions.get(index))
-            .and_then(|s| s.handoff_file.clone());
-        match file {
-            Some(f) if self.preview.as_ref().is_none_or(|(p, _)| *p != f) => {
-                vec![Effect::LoadHandoff(f)]
-            }
-            _ => Vec::new(),
+        else {
+            return Vec::new();
+        };
+        let mut effects = Vec::new();
+        if let Some(f) = &s.handoff_file
+            && self.preview.as_ref().is_none_or(|(p, _)| p != f)
+        {
+            effects.push(Effect::LoadHandoff(f.clone()));
         }
+        if !s.details {
+            effects.push(Effect::LoadSessionDetail(s.id.clone()));
+        }
+        effects
+    }
+
+    /// A session's details arrived: kept in the history (a session shown once keeps them).
+    pub fn on_session_detail(
+        &mut self,
+        id: &str,
+        detail: Result<Option<SessionDetail>, String>,
+    ) -> Vec<Effect> {
+        let Some(history) = self.travel.history.as_deref_mut() else {
+            return Vec::new();
+        };
+        let Some(i) = history.session_index(id) else {
+            return Vec::new();
+        };
+        match detail {
+            Ok(d) => {
+                history.sessions[i].set_detail(d.unwrap_or_default());
+                self.dirty = true;
+            }
+            Err(e) => self.notice = Some(format!("session {id} not read: {e}")),
+        }
+        Vec::new()
     }
 
     pub fn on_session_key(&mut self, index: usize, scroll: u16, key: KeyEvent) -> Vec<Effect> {
@@ -406,7 +492,7 @@ impl App {
                             self.show_step(step);
                         }
                         self.mode = Mode::Session { index, scroll: 0 };
-                        self.handoff_for_view(index)
+                        self.view_effects(index)
                     }
                     None => {
                         // Read the history first; then the browser opens on it.

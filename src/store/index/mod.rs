@@ -3,7 +3,9 @@
 //! history of 10,000 sessions is not re-read for each `history`, `show` or `search`.
 //!
 //! **Never stale.** Every use starts with [`Catalog::open`], which lists the covered files
-//! and compares each one's size and modification time with what the manifest recorded.
+//! and compares each one's size and modification time with what the manifest recorded
+//! ([`Catalog::open_scoped`] with [`Scope::Listing`] leaves out the handoffs an archive
+//! names while no archive changed: `history` and `show` read only their names).
 //! Anything new or different is read again (and hashed: a touched but unchanged file is not
 //! re-indexed); files that are gone drop out. A file modified within two seconds of being
 //! indexed is "racy" (a coarse clock could hide a second edit) and is re-hashed until it is
@@ -31,17 +33,21 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use crate::domain::catalog::{Kind, Record};
+use crate::domain::fast_hash::FxBuildHasher;
+use crate::domain::history::expected_handoff;
 use crate::domain::search::{
     self, Query, Scored, SearchResults, dedupe_key, match_text, session_key, word_count,
 };
 
 use super::fsio::{self, FsError, atomic_write, io_err};
-use codec::{Corrupt, Dec, Enc, hash};
+use codec::{Corrupt, Dec, Enc, Pool, hash};
 pub use segment::{Detail, Stat};
 use segment::{Segment, UnitInput};
 use sources::{Found, SourceKind, Stamp};
 
-const MAGIC: &[u8; 8] = b"BATONMF2";
+const MAGIC: &[u8; 8] = b"BATONMF3";
+/// The manifest before `named` (read, then rewritten with it).
+const MAGIC_V2: &[u8; 8] = b"BATONMF2";
 const MANIFEST: &str = "manifest";
 /// More segments than this are merged into one (the largest is kept unless mostly dead).
 pub const MAX_SEGMENTS: usize = 8;
@@ -68,6 +74,10 @@ struct FileState {
     /// The knowledge base depends on the decision log (size, modification time).
     dep: Option<(u64, Stamp)>,
     units: Vec<UnitRef>,
+    /// A handoff whose content no listing needs: an archive names it as its handoff, the
+    /// archive's session ended and no other archive claims it without an end (see
+    /// [`named_handoffs`]). [`Scope::Listing`] does not `stat` it while no archive changed.
+    named: bool,
 }
 
 fn ns(s: Stamp) -> i128 {
@@ -89,6 +99,8 @@ struct Manifest {
     next_gen: u64,
     segments: Vec<u64>,
     files: Vec<FileState>,
+    /// `named` was worked out (false for a manifest of the previous version).
+    named_known: bool,
 }
 
 fn enc_stamp(e: &mut Enc, s: Stamp) {
@@ -113,6 +125,7 @@ impl Manifest {
         for f in &self.files {
             e.s(&f.path);
             e.buf.push(f.kind.to_u8());
+            e.buf.push(u8::from(f.named));
             e.u(f.size);
             enc_stamp(&mut e, f.mtime);
             enc_stamp(&mut e, f.verified);
@@ -138,9 +151,11 @@ impl Manifest {
 
     fn decode(bytes: &[u8]) -> Result<Manifest, Corrupt> {
         let mut d = Dec::new(bytes);
-        if d.bytes(8)? != MAGIC {
-            return Err(Corrupt);
-        }
+        let named_known = match d.bytes(8)? {
+            m if m == MAGIC => true,
+            m if m == MAGIC_V2 => false,
+            _ => return Err(Corrupt),
+        };
         let next_gen = d.u()?;
         let n = d.len()?;
         let segments = (0..n)
@@ -151,6 +166,7 @@ impl Manifest {
         for _ in 0..n {
             let path = d.s()?;
             let kind = SourceKind::from_u8(d.bytes(1)?[0]).ok_or(Corrupt)?;
+            let named = named_known && d.b()?;
             let size = d.u()?;
             let mtime = dec_stamp(&mut d)?;
             let verified = dec_stamp(&mut d)?;
@@ -178,6 +194,7 @@ impl Manifest {
                 verified,
                 dep,
                 units,
+                named,
             });
         }
         if d.pos != bytes.len() {
@@ -187,6 +204,7 @@ impl Manifest {
             next_gen,
             segments,
             files,
+            named_known,
         })
     }
 }
@@ -206,6 +224,21 @@ pub struct Refresh {
     pub merged: bool,
     /// Segments after the refresh.
     pub segments: usize,
+    /// Handoffs taken as indexed without a `stat` ([`Scope::Listing`]).
+    pub trusted: usize,
+}
+
+/// Which files [`Catalog::open_scoped`] checks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every covered file: everything read from the catalog is current.
+    All,
+    /// Every file but the handoffs an archive names (`FileState::named`), while no archive
+    /// is new, gone or changed: their records are as indexed. For readers that need only
+    /// such a handoff's name (`history`, `show`), never its text, title or sections: an
+    /// in-place edit of it changes nothing they show, and the next [`Scope::All`] open
+    /// re-reads it.
+    Listing,
 }
 
 /// Where a record is: segment and record number (valid for one open catalog).
@@ -287,15 +320,16 @@ fn run_jobs(jobs: &[Job]) -> Vec<Vec<Record>> {
     })
 }
 
-fn read_file(f: &Found) -> Result<Option<Vec<u8>>, FsError> {
+fn read_file(root: &Path, f: &Found) -> Result<Option<Vec<u8>>, FsError> {
     if f.size > fsio::MAX_READ_BYTES {
         return Ok(None);
     }
-    match fs::read(&f.abs) {
+    let abs = f.abs(root);
+    match fs::read(&abs) {
         Ok(b) => Ok(Some(b)),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(FsError::Io {
-            path: f.abs.clone(),
+            path: abs,
             source: e,
         }),
     }
@@ -314,6 +348,11 @@ fn part_intact(bytes: &[u8], u: &UnitRef) -> bool {
 impl Catalog {
     /// Opens the index of the sessions directory `root`, bringing it up to date first.
     pub fn open(root: &Path) -> Result<Catalog, IndexError> {
+        Self::open_scoped(root, Scope::All)
+    }
+
+    /// [`Catalog::open`], checking the files `scope` says.
+    pub fn open_scoped(root: &Path, scope: Scope) -> Result<Catalog, IndexError> {
         if !root.is_dir() {
             return Ok(Catalog {
                 segments: Vec::new(),
@@ -329,43 +368,59 @@ impl Catalog {
             fallback
         };
         let _lock = fsio::lock(&dir.join("lock"), fsio::lock_timeout())?;
-        match Self::refresh(root, &dir) {
+        match Self::refresh(root, &dir, scope) {
             Err(IndexError::Corrupt) => {
                 reset(&dir);
-                Self::refresh(root, &dir)
+                Self::refresh(root, &dir, scope)
             }
             other => other,
         }
     }
 
-    fn refresh(root: &Path, dir: &Path) -> Result<Catalog, IndexError> {
+    fn refresh(root: &Path, dir: &Path, scope: Scope) -> Result<Catalog, IndexError> {
         let mut report = Refresh::default();
+        let stat_handoffs = scope == Scope::All;
         // Listing the files (a stat each) runs while the manifest and segments are read.
-        let (mut found, mut manifest, mut segments) = std::thread::scope(|s| {
-            let scan = s.spawn(|| sources::scan(root));
-            let mut manifest = match fs::read(dir.join(MANIFEST)) {
-                Ok(bytes) => Manifest::decode(&bytes).unwrap_or_default(),
-                Err(_) => Manifest::default(),
-            };
+        let (mut found, bytes, mut segments) = std::thread::scope(|s| {
+            let scan = s.spawn(|| sources::scan_names(root, stat_handoffs));
+            let mut bytes = fs::read(dir.join(MANIFEST)).unwrap_or_default();
+            let gens = manifest_segments(&bytes).unwrap_or_default();
             let mut segments: Vec<(u64, Segment)> = Vec::new();
-            for &g in &manifest.segments {
+            for g in gens {
                 match Segment::open(&dir.join(seg_name(g))) {
                     Ok(s) => segments.push((g, s)),
                     Err(_) => {
-                        manifest = Manifest::default();
+                        bytes.clear();
                         segments.clear();
                         break;
                     }
                 }
             }
-            let found = scan.join().unwrap_or_else(|_| sources::scan(root));
-            (found, manifest, segments)
+            let found = scan
+                .join()
+                .unwrap_or_else(|_| sources::scan_names(root, stat_handoffs));
+            (found, bytes, segments)
         });
+        debug_assert!(found.is_sorted_by(|a, b| a.path <= b.path), "scan sorts");
+        // Nothing changed (the usual case): read from the manifest's bytes, nothing built.
+        if let Some(live) = unchanged(root, &bytes, &mut found, &segments, &mut report) {
+            report.files = found.len();
+            report.segments = segments.len();
+            return Ok(Catalog {
+                segments,
+                live,
+                refresh: report,
+            });
+        }
+        let mut manifest = Manifest::decode(&bytes).unwrap_or_default();
+        if manifest.segments.len() != segments.len() {
+            // A segment did not open: everything is read again.
+            manifest = Manifest::default();
+            segments.clear();
+        }
+        report.trusted = 0;
         if manifest.segments.is_empty() && manifest.files.is_empty() {
             report.rebuilt = true;
-        }
-        if !found.is_sorted_by(|a, b| a.path <= b.path) {
-            found.sort_unstable_by(|a, b| a.path.cmp(&b.path));
         }
         report.files = found.len();
         let now = sources::stamp(SystemTime::now());
@@ -373,6 +428,25 @@ impl Catalog {
         let mut files = std::mem::take(&mut manifest.files);
         if !files.is_sorted_by(|a, b| a.path <= b.path) {
             files.sort_by(|a, b| a.path.cmp(&b.path));
+        }
+        if found.iter().any(|f| f.unstatted) {
+            // Handoffs listed by name only: those an archive names stay as indexed while
+            // every archive is as indexed; the others are checked like any file.
+            let trust = manifest.named_known && archives_unchanged(&found, &files);
+            // Both sorted by path: walked together.
+            let mut named = files
+                .iter()
+                .filter(|f| trust && f.named)
+                .map(|f| f.path.as_str())
+                .peekable();
+            found.retain_mut(|f| {
+                if !f.unstatted {
+                    return true;
+                }
+                while named.next_if(|n| *n < f.path.as_str()).is_some() {}
+                named.peek() == Some(&f.path.as_str()) || f.stat(root)
+            });
+            report.trusted = found.iter().filter(|f| f.unstatted).count();
         }
         let mut old = files.into_iter().peekable();
         let mut gone = false;
@@ -396,14 +470,16 @@ impl Catalog {
                 continue;
             }
             let prev = match prev {
-                Some(p) if p.same_stat(f) => {
+                Some(p) if f.unstatted || p.same_stat(f) => {
                     states.push(p);
                     continue;
                 }
                 other => other,
             };
             changed = true;
-            let Some(bytes) = read_file(f)? else { continue };
+            let Some(bytes) = read_file(root, f)? else {
+                continue;
+            };
             let bytes = Arc::new(bytes);
             let mut state = FileState {
                 path: f.path.clone(),
@@ -413,6 +489,7 @@ impl Catalog {
                 verified: now,
                 dep: None,
                 units: Vec::new(),
+                named: false,
             };
             let whole = !f.kind.is_log() || sources::is_array(&bytes);
             let kept: Vec<UnitRef> = match &prev {
@@ -497,7 +574,7 @@ impl Catalog {
                 .is_some_and(|p| p.same_stat(f) && p.dep == log_dep);
             if keep {
                 states.extend(prev_kb);
-            } else if let Some(bytes) = read_file(f)? {
+            } else if let Some(bytes) = read_file(root, f)? {
                 changed = true;
                 let h = hash(&bytes);
                 let unchanged = prev_kb.as_ref().is_some_and(|p| {
@@ -511,6 +588,7 @@ impl Catalog {
                     verified: now,
                     dep: log_dep,
                     units: Vec::new(),
+                    named: false,
                 };
                 if unchanged {
                     state.units = prev_kb.map(|p| p.units).unwrap_or_default();
@@ -538,7 +616,7 @@ impl Catalog {
             changed = true; // files that are gone
         }
 
-        if changed {
+        if changed || !manifest.named_known {
             if !new_units.is_empty() {
                 let g = manifest.next_gen;
                 manifest.next_gen += 1;
@@ -567,6 +645,11 @@ impl Catalog {
                 segments = merge(dir, segments, &mut manifest)?;
                 report.merged = true;
             }
+            let named = named_handoffs(&segments, &live_units(&segments, &manifest.files))?;
+            for f in &mut manifest.files {
+                f.named = f.kind == SourceKind::Handoff && named.contains(f.path.as_str());
+            }
+            manifest.named_known = true;
             manifest.segments = segments.iter().map(|(g, _)| *g).collect();
             atomic_write(&dir.join(MANIFEST), &manifest.encode())?;
             remove_unused(dir, &manifest.segments);
@@ -609,22 +692,58 @@ impl Catalog {
         with_body: bool,
     ) -> Result<Vec<Record>, IndexError> {
         let mut out = Vec::new();
+        self.records_into(&mut out, keep, detail, with_body)?;
+        Ok(out)
+    }
+
+    /// [`Catalog::records_in`], appending to `out` (which grows by exactly what is added
+    /// when it has no room: a history of 10,000 sessions is ~90,000 records).
+    pub fn records_into(
+        &self,
+        out: &mut Vec<Record>,
+        keep: impl Fn(&Stat, &str) -> bool,
+        detail: Detail,
+        with_body: bool,
+    ) -> Result<(), IndexError> {
+        let wanted = |i: usize, s: &Stat| {
+            let (live, seg) = (&self.live[i], &self.segments[i].1);
+            live.get(s.unit as usize).copied().unwrap_or(false)
+                && seg
+                    .units
+                    .get(s.unit as usize)
+                    .is_some_and(|u| keep(s, &u.file))
+        };
+        let n = (0..self.segments.len())
+            .map(|i| {
+                self.segments[i]
+                    .1
+                    .stats
+                    .iter()
+                    .filter(|s| wanted(i, s))
+                    .count()
+            })
+            .sum();
+        out.reserve_exact(n);
+        let mut pool = Pool::default();
         for (i, (_, seg)) in self.segments.iter().enumerate() {
-            let live = &self.live[i];
-            let list = seg.records(
-                |_, s| {
-                    live.get(s.unit as usize).copied().unwrap_or(false)
-                        && seg
-                            .units
-                            .get(s.unit as usize)
-                            .is_some_and(|u| keep(s, &u.file))
-                },
+            seg.each(
+                |_, s| wanted(i, s),
                 detail,
                 with_body,
+                &mut pool,
+                |_, r| out.push(r),
             )?;
-            out.extend(list.into_iter().map(|(_, r)| r));
         }
-        Ok(out)
+        Ok(())
+    }
+
+    /// Every current record's place, stat and file (relative to the sessions directory),
+    /// without reading any record.
+    pub fn stats_in(&self) -> impl Iterator<Item = (Place, &Stat, &str)> + '_ {
+        self.stats().filter_map(|(p, s)| {
+            let file = self.segments[p.0].1.units.get(s.unit as usize)?;
+            Some((p, s, file.file.as_str()))
+        })
     }
 
     /// Every current record's place and stat, without reading any record.
@@ -649,13 +768,20 @@ impl Catalog {
         with_body: bool,
     ) -> Result<Vec<Record>, IndexError> {
         let mut out = Vec::with_capacity(places.len());
+        let mut pool = Pool::default();
         for (i, (_, seg)) in self.segments.iter().enumerate() {
-            let wanted: HashSet<u32> = places.iter().filter(|p| p.0 == i).map(|p| p.1).collect();
+            let wanted: HashSet<u32, FxBuildHasher> =
+                places.iter().filter(|p| p.0 == i).map(|p| p.1).collect();
             if wanted.is_empty() {
                 continue;
             }
-            let list = seg.records(|d, _| wanted.contains(&d), detail, with_body)?;
-            out.extend(list.into_iter().map(|(_, r)| r));
+            seg.each(
+                |d, _| wanted.contains(&d),
+                detail,
+                with_body,
+                &mut pool,
+                |_, r| out.push(r),
+            )?;
         }
         Ok(out)
     }
@@ -749,7 +875,7 @@ impl Catalog {
                     .count() as f64;
             }
             for (d, s) in seg.stats.iter().enumerate() {
-                if !query.accepts(s.kind, s.when) || !self.is_live(si, s) {
+                if !query.accepts(s.kind, s.when()) || !self.is_live(si, s) {
                     continue;
                 }
                 if per_term.iter().all(|tf| tf[d] > 0) {
@@ -825,7 +951,7 @@ impl Catalog {
                 let (kind, when, key, session) = match loc {
                     Loc::Seg(si, d) => {
                         let s = &self.segments[si].1.stats[d as usize];
-                        (s.kind, s.when, s.key, s.session)
+                        (s.kind, s.when(), s.key, s.session)
                     }
                     Loc::Extra(i) => {
                         let r = &extra[i];
@@ -917,6 +1043,155 @@ fn live_units(segments: &[(u64, Segment)], files: &[FileState]) -> Vec<Vec<bool>
         }
     }
     live
+}
+
+/// The segments a manifest lists (its header), `None` for no or another manifest.
+fn manifest_segments(bytes: &[u8]) -> Option<Vec<u64>> {
+    let mut d = Dec::new(bytes);
+    let m = d.bytes(8).ok()?;
+    if m != MAGIC && m != MAGIC_V2 {
+        return None;
+    }
+    d.u().ok()?;
+    let n = d.len().ok()?;
+    (0..n).map(|_| d.u().ok()).collect()
+}
+
+/// When every file found is the one the manifest (`bytes`, of the current version) lists,
+/// unchanged and not racy (handoffs listed by name only: named, or stat-ed and unchanged),
+/// and nothing is gone: which units of `segments` are live. `None`: anything else (the
+/// full refresh decides). Reads the manifest in place, building nothing per file: a
+/// directory of 10,000 sessions has 20,000 files, and this runs on every command.
+fn unchanged(
+    root: &Path,
+    bytes: &[u8],
+    found: &mut [Found],
+    segments: &[(u64, Segment)],
+    report: &mut Refresh,
+) -> Option<Vec<Vec<bool>>> {
+    let mut d = Dec::new(bytes);
+    if d.bytes(8).ok()? != MAGIC {
+        return None;
+    }
+    d.u().ok()?;
+    if d.len().ok()? != segments.len() || segments.is_empty() {
+        return None;
+    }
+    for (g, _) in segments {
+        (d.u().ok()? == *g).then_some(())?;
+    }
+    let mut live: Vec<Vec<bool>> = segments
+        .iter()
+        .map(|(_, s)| vec![false; s.units.len()])
+        .collect();
+    let log_dep = found
+        .iter()
+        .find(|f| f.kind == SourceKind::DecisionLog)
+        .map(|f| (f.size, f.mtime));
+    if d.len().ok()? != found.len() {
+        return None;
+    }
+    let mut trusted = 0;
+    // A named handoff is taken as indexed only because every archive is: an archive that
+    // differs ends this (archives come after handoffs in path order; nothing is kept).
+    for f in found.iter_mut() {
+        let path = d.str().ok()?;
+        let kind = SourceKind::from_u8(d.bytes(1).ok()?[0])?;
+        let named = d.b().ok()?;
+        let size = d.u().ok()?;
+        let mtime = dec_stamp(&mut d).ok()?;
+        let verified = dec_stamp(&mut d).ok()?;
+        let dep = if d.b().ok()? {
+            Some((d.u().ok()?, dec_stamp(&mut d).ok()?))
+        } else {
+            None
+        };
+        if path != f.path || kind != f.kind {
+            return None;
+        }
+        if f.unstatted && named {
+            trusted += 1;
+        } else {
+            if f.unstatted && !f.stat(root) {
+                return None; // gone
+            }
+            let racy = ns(mtime) + RACY_NS >= ns(verified);
+            if size != f.size || mtime != f.mtime || racy {
+                return None;
+            }
+            if kind == SourceKind::Knowledge && dep != log_dep {
+                return None;
+            }
+        }
+        let k = d.len().ok()?;
+        for _ in 0..k {
+            let seg = d.u().ok()?;
+            let unit = usize::try_from(d.u().ok()?).ok()?;
+            d.u().ok()?;
+            d.u().ok()?;
+            d.u64_le().ok()?;
+            let i = segments.iter().position(|(g, _)| *g == seg)?;
+            *live[i].get_mut(unit)? = true;
+        }
+    }
+    (d.pos == bytes.len()).then_some(())?;
+    report.trusted = trusted;
+    Some(live)
+}
+
+/// Whether every archive found is the one indexed, unchanged (and none is gone).
+fn archives_unchanged(found: &[Found], files: &[FileState]) -> bool {
+    let now = found.iter().filter(|f| f.kind == SourceKind::Archive);
+    let then = files.iter().filter(|f| f.kind == SourceKind::Archive);
+    now.clone().count() == then.clone().count()
+        && now
+            .zip(then)
+            .all(|(f, s)| s.path == f.path && s.same_stat(f))
+}
+
+/// The handoffs (paths in the sessions directory) whose content no listing needs: named
+/// by an archive whose session ended and whose id no other archive has, and claimed by no
+/// archive without an end (by name, or by the name `end` would give it). Every history
+/// gives such a handoff to an archived session and dates it by that session's end, so
+/// `history` and `show` read nothing of it but its name.
+fn named_handoffs(
+    segments: &[(u64, Segment)],
+    live: &[Vec<bool>],
+) -> Result<HashSet<String>, IndexError> {
+    let mut sessions: Vec<Record> = Vec::new();
+    let mut pool = Pool::default();
+    for (i, (_, seg)) in segments.iter().enumerate() {
+        let live = &live[i];
+        seg.each(
+            |_, s| s.kind == Kind::Session && live.get(s.unit as usize).copied().unwrap_or(false),
+            Detail::Head,
+            false,
+            &mut pool,
+            |_, r| sessions.push(r),
+        )?;
+    }
+    let mut ids: HashMap<&str, usize> = HashMap::new();
+    for r in &sessions {
+        *ids.entry(r.session_id.as_deref().unwrap_or_default())
+            .or_default() += 1;
+    }
+    let mut named = HashSet::new();
+    let mut unsafe_names = HashSet::new();
+    for r in &sessions {
+        let Some(s) = r.session() else { continue };
+        let id = r.session_id.as_deref().unwrap_or_default();
+        if s.ended.is_none() {
+            unsafe_names.extend(expected_handoff(id, s));
+        } else if let Some(f) = &s.handoff_file
+            && (id.is_empty() || ids.get(id) == Some(&1))
+        {
+            named.insert(f.clone());
+        }
+    }
+    Ok(named
+        .difference(&unsafe_names)
+        .map(|f| format!("{}/{f}", crate::store::layout::HANDOFFS))
+        .collect())
 }
 
 /// Dedupe keys of the decision log's current decisions (to leave the knowledge base's
@@ -1055,6 +1330,88 @@ pub fn forget(root: &Path) -> Result<(), FsError> {
 mod tests {
     use super::*;
 
+    /// The no-change path reads the same live units the full refresh works out, and any
+    /// change (in place, new, gone) takes the full path.
+    #[test]
+    fn an_unchanged_directory_is_read_in_place() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path();
+        crate::store::generate::generate_history(root, 20).unwrap();
+        let old = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+        for sub in [
+            ".",
+            crate::store::layout::ARCHIVE,
+            crate::store::layout::HANDOFFS,
+        ] {
+            for e in fs::read_dir(root.join(sub)).unwrap() {
+                let path = e.unwrap().path();
+                if path.is_file() {
+                    let f = fs::File::options().write(true).open(path).unwrap();
+                    f.set_modified(old).unwrap();
+                }
+            }
+        }
+        let built = Catalog::open(root).unwrap();
+        assert!(built.refresh.rebuilt);
+        let dir = sources::index_dirs(root).0;
+        let bytes = fs::read(dir.join(MANIFEST)).unwrap();
+        let manifest = Manifest::decode(&bytes).unwrap();
+        for scope in [Scope::All, Scope::Listing] {
+            let c = Catalog::open_scoped(root, scope).unwrap();
+            assert_eq!(c.refresh.reread, 0);
+            let mut found = sources::scan_names(root, scope == Scope::All);
+            let mut report = Refresh::default();
+            let live = unchanged(root, &bytes, &mut found, &c.segments, &mut report).unwrap();
+            assert_eq!(live, live_units(&c.segments, &manifest.files));
+            assert_eq!(live, c.live);
+            let trusted = if scope == Scope::All { 0 } else { 20 };
+            assert_eq!((report.trusted, c.refresh.trusted), (trusted, trusted));
+        }
+        // An archive edited in place: not unchanged.
+        let archive = fs::read_dir(root.join(crate::store::layout::ARCHIVE))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        let mut text = fs::read_to_string(&archive).unwrap();
+        text.push(' ');
+        fs::write(&archive, text).unwrap();
+        let c = Catalog::open_scoped(root, Scope::Listing).unwrap();
+        let mut found = sources::scan_names(root, false);
+        assert!(
+            unchanged(
+                root,
+                &bytes,
+                &mut found,
+                &c.segments,
+                &mut Refresh::default()
+            )
+            .is_none()
+        );
+        assert_eq!((c.refresh.reread, c.refresh.trusted), (1, 0));
+        // A file gone, and one new.
+        let handoff = fs::read_dir(root.join(crate::store::layout::HANDOFFS))
+            .unwrap()
+            .next()
+            .unwrap()
+            .unwrap()
+            .path();
+        fs::remove_file(&handoff).unwrap();
+        let bytes = fs::read(dir.join(MANIFEST)).unwrap();
+        let mut found = sources::scan_names(root, true);
+        assert!(
+            unchanged(
+                root,
+                &bytes,
+                &mut found,
+                &c.segments,
+                &mut Refresh::default()
+            )
+            .is_none()
+        );
+    }
+
     #[test]
     fn manifest_round_trips_and_rejects_garbage() {
         let m = Manifest {
@@ -1074,7 +1431,9 @@ mod tests {
                     end: 10,
                     hash: 99,
                 }],
+                named: true,
             }],
+            named_known: true,
         };
         let bytes = m.encode();
         assert_eq!(Manifest::decode(&bytes).unwrap(), m);

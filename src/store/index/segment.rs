@@ -25,7 +25,7 @@ use crate::domain::catalog::{Kind, Record, Source, When};
 use crate::domain::fold::{fold, tokens};
 use crate::domain::search::{TITLE_WEIGHT, dedupe_key, session_key};
 
-use super::codec::{Corrupt, DResult, Dec, Enc, dec_data, enc_data};
+use super::codec::{Corrupt, DResult, Dec, Enc, Pool, dec_data, enc_data};
 
 /// How much of a record to decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,8 +33,14 @@ pub enum Detail {
     /// Heads only: a session's dates, counts and handoff; a handoff's dates and summary;
     /// titles and sessions of the rest. Lists are empty, reasons `None`.
     Head,
+    /// Everything but a session's next steps, finished work, commits and files when it has
+    /// an as-of state (what time travel needs; see `SessionData::details`).
+    AsOf,
     Full,
 }
+
+/// Records decoded per read: bounds the buffers a read of every record allocates.
+const BATCH: u32 = 1024;
 
 const MAGIC: &[u8; 8] = b"BATONSG2";
 const SECTIONS: usize = 10;
@@ -54,61 +60,86 @@ pub struct Stat {
     pub kind: Kind,
     pub unit: u32,
     pub len: u32,
-    pub when: Option<When>,
     pub key: u64,
     pub session: u64,
+    /// The date as stored (turned into a `When` only when asked: opening a segment reads
+    /// every record's stat, most readers look at few dates).
+    secs: i64,
+    /// 0: no date; else the nanoseconds plus one.
+    nanos: u32,
+    day_only: bool,
+}
+
+/// The seconds `chrono` can represent (checked once, when a segment is opened).
+fn secs_in_range(secs: i64) -> bool {
+    (chrono::DateTime::<chrono::Utc>::MIN_UTC.timestamp()
+        ..=chrono::DateTime::<chrono::Utc>::MAX_UTC.timestamp())
+        .contains(&secs)
 }
 
 impl Stat {
     fn of(r: &Record, unit: u32, len: u32) -> Stat {
+        let (secs, nanos) = r.when.map_or((0, 0), |w| {
+            (w.at.timestamp(), w.at.timestamp_subsec_nanos() + 1)
+        });
         Stat {
             kind: r.kind,
             unit,
             len,
-            when: r.when,
             key: dedupe_key(r.kind, &r.title),
             session: session_key(r.session_id.as_deref()),
+            secs,
+            nanos,
+            day_only: r.when.is_some_and(|w| w.day_only),
         }
+    }
+
+    /// When the record is dated.
+    pub fn when(&self) -> Option<When> {
+        if self.nanos == 0 {
+            return None;
+        }
+        let at = chrono::DateTime::from_timestamp(self.secs, self.nanos - 1)?;
+        Some(When {
+            at,
+            day_only: self.day_only,
+        })
     }
 
     fn encode(&self, e: &mut Enc) {
         e.buf.push(self.kind.to_u8());
-        e.buf.push(u8::from(self.when.is_some_and(|w| w.day_only)));
+        e.buf.push(u8::from(self.day_only));
         e.buf.extend_from_slice(&[0, 0]);
         e.u32_le(self.unit);
         e.u32_le(self.len);
-        // 0: no date; else the nanoseconds plus one.
-        let (secs, nanos) = self.when.map_or((0, 0), |w| {
-            (w.at.timestamp(), w.at.timestamp_subsec_nanos() + 1)
-        });
-        e.u32_le(nanos);
-        e.i64_le(secs);
+        e.u32_le(self.nanos);
+        e.i64_le(self.secs);
         e.u64_le(self.key);
         e.u64_le(self.session);
     }
 
-    fn decode(b: &[u8]) -> DResult<Stat> {
-        let mut d = Dec::new(b);
-        let kind = Kind::from_u8(d.bytes(1)?[0]).ok_or(Corrupt)?;
-        let day_only = d.bytes(1)?[0] != 0;
-        d.bytes(2)?;
-        let unit = d.u32_le()?;
-        let len = d.u32_le()?;
-        let nanos = d.u32_le()?;
-        let secs = d.i64_le()?;
-        let when = if nanos > 0 {
-            let at = chrono::DateTime::from_timestamp(secs, nanos - 1).ok_or(Corrupt)?;
-            Some(When { at, day_only })
-        } else {
-            None
+    fn decode(b: &[u8; STAT_SIZE]) -> DResult<Stat> {
+        let u32_at = |i: usize| u32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let u64_at = |i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&b[i..i + 8]);
+            u64::from_le_bytes(w)
         };
+        let nanos = u32_at(12);
+        let secs = u64_at(16) as i64;
+        // (Up to 2e9 nanoseconds: a leap second.)
+        if nanos > 2_000_000_000 || nanos > 0 && !secs_in_range(secs) {
+            return Err(Corrupt);
+        }
         Ok(Stat {
-            kind,
-            unit,
-            len,
-            when,
-            key: d.u64_le()?,
-            session: d.u64_le()?,
+            kind: Kind::from_u8(b[0]).ok_or(Corrupt)?,
+            day_only: b[1] != 0,
+            unit: u32_at(4),
+            len: u32_at(8),
+            nanos,
+            secs,
+            key: u64_at(24),
+            session: u64_at(32),
         })
     }
 }
@@ -322,11 +353,20 @@ impl Segment {
         if l != u64::from(records) * STAT_SIZE as u64 {
             return Err(Corrupt);
         }
-        let stat_bytes = read_at(&file, o, l)?;
-        let stats = stat_bytes
-            .chunks_exact(STAT_SIZE)
-            .map(Stat::decode)
-            .collect::<DResult<Vec<Stat>>>()?;
+        // Read in pieces: no buffer the size of the section (3.5 MB at 10,000 sessions).
+        let mut stats = Vec::with_capacity(records as usize);
+        let mut buf = vec![0u8; STAT_SIZE * 2048];
+        let mut f = &file;
+        f.seek(SeekFrom::Start(o)).map_err(|_| Corrupt)?;
+        let mut left = l as usize;
+        while left > 0 {
+            let part = &mut buf[..left.min(STAT_SIZE * 2048)];
+            f.read_exact(part).map_err(|_| Corrupt)?;
+            for c in part.chunks_exact(STAT_SIZE) {
+                stats.push(Stat::decode(c.try_into().map_err(|_| Corrupt)?)?);
+            }
+            left -= part.len();
+        }
         if stats.iter().any(|s| s.unit >= n_units) {
             return Err(Corrupt);
         }
@@ -437,8 +477,10 @@ impl Segment {
         &self,
         bytes: &[u8],
         i: u32,
+        detail: Detail,
         tails: Option<(&[u8], u64)>,
         bodies: Option<(&[u8], u64)>,
+        pool: &mut Pool,
     ) -> DResult<Record> {
         let stat = self.stats.get(i as usize).ok_or(Corrupt)?;
         let mut d = Dec::new(bytes);
@@ -459,7 +501,7 @@ impl Segment {
             Ok(Some(all.get(from..to).ok_or(Corrupt)?))
         }
         let tail = slice(tails, tail_off, tail_len)?;
-        let data = dec_data(&mut d, tail, &title, session_id.as_deref())?;
+        let data = dec_data(&mut d, tail, detail, &title, session_id.as_deref(), pool)?;
         let body = match slice(bodies, body_off, body_len)? {
             Some(b) => std::str::from_utf8(b).map_err(|_| Corrupt)?.to_string(),
             None => String::new(),
@@ -472,7 +514,7 @@ impl Segment {
             .clone();
         Ok(Record {
             kind: stat.kind,
-            when: stat.when,
+            when: stat.when(),
             session_id,
             title,
             body,
@@ -484,7 +526,7 @@ impl Segment {
     /// Where a head says its body and tail are.
     fn places(bytes: &[u8]) -> DResult<((u64, u64), (u64, u64))> {
         let mut d = Dec::new(bytes);
-        d.os()?;
+        d.skip_os()?;
         d.skip_str()?;
         d.u()?;
         Ok(((d.u()?, d.u()?), (d.u()?, d.u()?)))
@@ -492,6 +534,10 @@ impl Segment {
 
     /// One record, whole.
     pub fn record(&self, i: u32) -> DResult<Record> {
+        self.record_with(i, Detail::Full, &mut Pool::default())
+    }
+
+    fn record_with(&self, i: u32, detail: Detail, pool: &mut Pool) -> DResult<Record> {
         if i >= self.records {
             return Err(Corrupt);
         }
@@ -502,39 +548,85 @@ impl Segment {
         let ((body_off, body_len), (tail_off, tail_len)) = Self::places(&head)?;
         let tail = self.read_range(4, tail_off, tail_off + tail_len)?;
         let body = self.read_range(5, body_off, body_off + body_len)?;
-        self.decode_head(&head, i, Some((&tail, tail_off)), Some((&body, body_off)))
+        self.decode_head(
+            &head,
+            i,
+            detail,
+            Some((&tail, tail_off)),
+            Some((&body, body_off)),
+            pool,
+        )
     }
 
     /// Every record `keep` accepts (by its number and stat), in order, as `detail` says, with or
-    /// without bodies. Reads only the range of records kept (records are ordered by kind).
+    /// without bodies.
     pub fn records(
         &self,
         keep: impl Fn(u32, &Stat) -> bool,
         detail: Detail,
         with_body: bool,
     ) -> DResult<Vec<(u32, Record)>> {
+        let mut out = Vec::new();
+        self.each(keep, detail, with_body, &mut Pool::default(), |i, r| {
+            out.push((i, r))
+        })?;
+        Ok(out)
+    }
+
+    /// Hands every record `keep` accepts to `f`, in order (see [`Segment::records`]); as-of
+    /// items come from `pool`. Reads only around the records kept (records are ordered by
+    /// kind), at most [`BATCH`] records' worth at a time.
+    pub fn each(
+        &self,
+        keep: impl Fn(u32, &Stat) -> bool,
+        detail: Detail,
+        with_body: bool,
+        pool: &mut Pool,
+        mut f: impl FnMut(u32, Record),
+    ) -> DResult<()> {
         let wanted: Vec<u32> = (0..self.records)
             .filter(|&i| keep(i, &self.stats[i as usize]))
             .collect();
         let (Some(&first), Some(&last)) = (wanted.first(), wanted.last()) else {
-            return Ok(Vec::new());
+            return Ok(());
         };
         // A few records far apart: read each alone rather than everything between them.
-        if detail == Detail::Full
+        if detail != Detail::Head
             && wanted.len() <= 256
             && (last - first) as usize > wanted.len() * 64
         {
-            return wanted
-                .into_iter()
-                .map(|i| {
-                    let mut r = self.record(i)?;
-                    if !with_body {
-                        r.body = String::new();
-                    }
-                    Ok((i, r))
-                })
-                .collect();
+            for i in wanted {
+                let mut r = self.record_with(i, detail, pool)?;
+                if !with_body {
+                    r.body = String::new();
+                }
+                f(i, r);
+            }
+            return Ok(());
         }
+        let mut from = 0;
+        while from < wanted.len() {
+            let start = wanted[from];
+            let to = from + wanted[from..].partition_point(|&i| i - start < BATCH);
+            self.batch(&wanted[from..to], detail, with_body, pool, &mut f)?;
+            from = to;
+        }
+        Ok(())
+    }
+
+    /// Decodes `wanted` (ascending, within [`BATCH`] of each other) with one read of their
+    /// heads, one of their tails and one of their bodies.
+    fn batch(
+        &self,
+        wanted: &[u32],
+        detail: Detail,
+        with_body: bool,
+        pool: &mut Pool,
+        f: &mut impl FnMut(u32, Record),
+    ) -> DResult<()> {
+        let (Some(&first), Some(&last)) = (wanted.first(), wanted.last()) else {
+            return Ok(());
+        };
         let offs = self.read_range(2, u64::from(first) * 8, u64::from(last) * 8 + 16)?;
         let at = |i: u32| -> DResult<u64> {
             let k = ((i - first) * 8) as usize;
@@ -555,8 +647,8 @@ impl Segment {
         };
         // The spans of tails and bodies the kept records use.
         let (mut tail_span, mut body_span) = ((u64::MAX, 0u64), (u64::MAX, 0u64));
-        if detail == Detail::Full || with_body {
-            for &i in &wanted {
+        if detail != Detail::Head || with_body {
+            for &i in wanted {
                 let ((bo, bl), (to, tl)) = Self::places(head_of(i)?)?;
                 tail_span = (tail_span.0.min(to), tail_span.1.max(to + tl));
                 body_span = (body_span.0.min(bo), body_span.1.max(bo + bl));
@@ -568,7 +660,7 @@ impl Segment {
             }
             Ok(Some((self.read_range(section, span.0, span.1)?, span.0)))
         };
-        let tails = if detail == Detail::Full {
+        let tails = if detail != Detail::Head {
             read_span(4, tail_span)?
         } else {
             None
@@ -578,19 +670,18 @@ impl Segment {
         } else {
             None
         };
-        let mut out = Vec::with_capacity(wanted.len());
-        for i in wanted {
-            out.push((
+        for &i in wanted {
+            let r = self.decode_head(
+                head_of(i)?,
                 i,
-                self.decode_head(
-                    head_of(i)?,
-                    i,
-                    tails.as_ref().map(|(b, o)| (b.as_slice(), *o)),
-                    bodies.as_ref().map(|(b, o)| (b.as_slice(), *o)),
-                )?,
-            ));
+                detail,
+                tails.as_ref().map(|(b, o)| (b.as_slice(), *o)),
+                bodies.as_ref().map(|(b, o)| (b.as_slice(), *o)),
+                pool,
+            )?;
+            f(i, r);
         }
-        Ok(out)
+        Ok(())
     }
 }
 

@@ -78,68 +78,142 @@ pub fn stamp(t: SystemTime) -> Stamp {
 pub struct Found {
     /// Relative to the sessions directory, with `/`.
     pub path: String,
-    pub abs: PathBuf,
     pub kind: SourceKind,
     pub size: u64,
     pub mtime: Stamp,
+    /// Listed without a `stat` ([`scan_names`]): `size` and `mtime` are unknown (0).
+    pub unstatted: bool,
 }
 
-fn found(abs: PathBuf, path: String, kind: SourceKind, meta: &fs::Metadata) -> Found {
+impl Found {
+    /// Where it is.
+    pub fn abs(&self, root: &Path) -> PathBuf {
+        root.join(&self.path)
+    }
+
+    /// Fills in size and modification time; `false` when it is gone or not a file.
+    pub fn stat(&mut self, root: &Path) -> bool {
+        match fs::metadata(self.abs(root)) {
+            Ok(meta) if meta.is_file() => {
+                self.size = meta.len();
+                self.mtime = stamp(meta.modified().unwrap_or(UNIX_EPOCH));
+                self.unstatted = false;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+fn found(path: String, kind: SourceKind, meta: &fs::Metadata) -> Found {
     Found {
         path,
-        abs,
         kind,
         size: meta.len(),
         mtime: stamp(meta.modified().unwrap_or(UNIX_EPOCH)),
+        unstatted: false,
     }
 }
 
-fn list(root: &Path, dir: &str, ext: &str, kind: SourceKind, out: &mut Vec<Found>) {
-    let Ok(iter) = fs::read_dir(root.join(dir)) else {
-        return;
-    };
-    for entry in iter.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if name.starts_with('.')
-            || name.contains(TEMP_MARKER)
-            || !name.to_ascii_lowercase().ends_with(ext)
-        {
-            continue;
-        }
-        let Ok(meta) = entry.metadata() else { continue };
+/// An entry of a source directory, not yet stat-ed.
+struct Listed {
+    path: String,
+    entry: fs::DirEntry,
+    /// A regular file by its entry type (no `stat` needed to tell).
+    file: bool,
+}
+
+impl Listed {
+    /// Size and modification time (following a symlink); `None` when not a file.
+    fn stat(self, kind: SourceKind) -> Option<Found> {
+        // Relative to the open directory: one lookup, not the whole path's.
+        let meta = self.entry.metadata().ok()?;
         let meta = if meta.file_type().is_symlink() {
-            match fs::metadata(entry.path()) {
-                Ok(m) => m,
-                Err(_) => continue,
-            }
+            fs::metadata(self.entry.path()).ok()?
         } else {
             meta
         };
-        if !meta.is_file() {
-            continue;
-        }
-        out.push(found(entry.path(), format!("{dir}/{name}"), kind, &meta));
+        meta.is_file().then(|| found(self.path, kind, &meta))
     }
 }
 
-/// Every file the index covers, with its size and modification time.
-pub fn scan(root: &Path) -> Vec<Found> {
-    // The two big directories are listed at the same time (a stat per file adds up).
-    let (out, handoffs) = std::thread::scope(|s| {
-        let h = s.spawn(|| {
-            let mut v = Vec::new();
-            list(root, HANDOFFS, ".md", SourceKind::Handoff, &mut v);
-            v.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-            v
-        });
-        let mut v = Vec::new();
-        list(root, ARCHIVE, ".json", SourceKind::Archive, &mut v);
-        v.sort_unstable_by(|a, b| a.path.cmp(&b.path));
-        (v, h.join().unwrap_or_default())
+/// The entries of `root/dir` that may be sources (`*ext`, not hidden, not a temp file),
+/// sorted by path.
+fn names(root: &Path, dir: &str, ext: &str) -> Vec<Listed> {
+    let Ok(iter) = fs::read_dir(root.join(dir)) else {
+        return Vec::new();
+    };
+    let temp = memchr::memmem::Finder::new(TEMP_MARKER);
+    let mut out = Vec::new();
+    for entry in iter.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let n = name.len();
+        if name.starts_with('.')
+            || temp.find(name.as_bytes()).is_some()
+            || n < ext.len()
+            || !name.is_char_boundary(n - ext.len())
+            || !name[n - ext.len()..].eq_ignore_ascii_case(ext)
+        {
+            continue;
+        }
+        // The entry's type comes with the listing (no `stat`).
+        let file = match entry.file_type() {
+            Ok(t) if t.is_dir() => continue,
+            Ok(t) => t.is_file(),
+            Err(_) => false,
+        };
+        let mut path = String::with_capacity(dir.len() + 1 + n);
+        path.push_str(dir);
+        path.push('/');
+        path.push_str(name);
+        out.push(Listed { path, entry, file });
+    }
+    // By path: the names' first 16 bytes as one number, the whole path on a tie (no NUL in
+    // a name, so the zero padding orders a shorter name first, as the bytes do).
+    let skip = dir.len() + 1;
+    let head = |l: &Listed| {
+        let mut b = [0u8; 16];
+        let name = &l.path.as_bytes()[skip..];
+        let k = name.len().min(16);
+        b[..k].copy_from_slice(&name[..k]);
+        u128::from_be_bytes(b)
+    };
+    let mut keys: Vec<(u128, u32)> = out
+        .iter()
+        .enumerate()
+        .map(|(i, l)| (head(l), i as u32))
+        .collect();
+    keys.sort_unstable_by(|a, b| {
+        a.0.cmp(&b.0)
+            .then_with(|| out[a.1 as usize].path.cmp(&out[b.1 as usize].path))
     });
-    // Sorted by path, as the index keeps them: handoffs, then archives; the few top-level
-    // files go where they belong.
+    let mut slots: Vec<Option<Listed>> = out.into_iter().map(Some).collect();
+    keys.iter()
+        .filter_map(|(_, i)| slots[*i as usize].take())
+        .collect()
+}
+
+/// `stat`s listed entries, on two threads when there are many (a `stat` each adds up).
+fn stat_all(kind: SourceKind, list: Vec<Listed>) -> Vec<Found> {
+    let one = |part: Vec<Listed>| -> Vec<Found> {
+        part.into_iter().filter_map(|l| l.stat(kind)).collect()
+    };
+    if list.len() < 2048 {
+        return one(list);
+    }
+    let mut list = list;
+    let second = list.split_off(list.len() / 2);
+    std::thread::scope(|s| {
+        let h = s.spawn(|| one(second));
+        let mut v = one(list);
+        v.extend(h.join().unwrap_or_default());
+        v
+    })
+}
+
+/// The few top-level sources that exist.
+fn top_level(root: &Path) -> Vec<Found> {
     let mut top = Vec::new();
     for (name, kind) in [
         (DECISIONS_LOG, SourceKind::DecisionLog),
@@ -148,19 +222,64 @@ pub fn scan(root: &Path) -> Vec<Found> {
         (CODE_REGISTRY, SourceKind::CodeRegistry),
         (KNOWLEDGE, SourceKind::Knowledge),
     ] {
-        let abs = root.join(name);
-        if let Ok(meta) = fs::metadata(&abs)
+        if let Ok(meta) = fs::metadata(root.join(name))
             && meta.is_file()
         {
-            top.push(found(abs, name.to_string(), kind, &meta));
+            top.push(found(name.to_string(), kind, &meta));
         }
     }
-    let mut all = handoffs;
-    all.extend(out);
-    all.extend(top);
-    if !all.is_sorted_by(|a, b| a.path <= b.path) {
-        all.sort_by(|a, b| a.path.cmp(&b.path));
+    top
+}
+
+/// Every file the index covers, with its size and modification time, sorted by path.
+pub fn scan(root: &Path) -> Vec<Found> {
+    scan_names(root, true)
+}
+
+/// Like [`scan`]; with `stat_handoffs` false, handoffs are only listed (`unstatted`, unless
+/// their entry type needs a `stat` to tell): the index checks those whose content its
+/// caller needs (`Catalog::open_scoped`).
+pub fn scan_names(root: &Path, stat_handoffs: bool) -> Vec<Found> {
+    // The two big directories are listed at the same time.
+    let (handoffs, archives) = std::thread::scope(|s| {
+        let h = s.spawn(|| {
+            let list = names(root, HANDOFFS, ".md");
+            if stat_handoffs {
+                return stat_all(SourceKind::Handoff, list);
+            }
+            let mut out = Vec::with_capacity(list.len());
+            for l in list {
+                if l.file {
+                    out.push(Found {
+                        path: l.path,
+                        kind: SourceKind::Handoff,
+                        size: 0,
+                        mtime: (0, 0),
+                        unstatted: true,
+                    });
+                } else {
+                    out.extend(l.stat(SourceKind::Handoff));
+                }
+            }
+            out
+        });
+        let archives = stat_all(SourceKind::Archive, names(root, ARCHIVE, ".json"));
+        (h.join().unwrap_or_default(), archives)
+    });
+    // Sorted by path, as the index keeps them: handoffs, then archives (each sorted); the
+    // few top-level files go where they belong.
+    let mut top = top_level(root);
+    top.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut all = Vec::with_capacity(handoffs.len() + archives.len() + top.len());
+    let mut top = top.into_iter().peekable();
+    for f in handoffs.into_iter().chain(archives) {
+        while let Some(t) = top.next_if(|t| t.path < f.path) {
+            all.push(t);
+        }
+        all.push(f);
     }
+    all.extend(top);
+    debug_assert!(all.is_sorted_by(|a, b| a.path <= b.path));
     all
 }
 

@@ -189,18 +189,22 @@ pub fn session(app: &App, frame: &mut Frame<'_>, index: usize, scroll: u16) {
         lines.push(Line::raw(format!("• {text}")));
     }
     lines.push(Line::default());
-    lines.push(Line::styled(
-        format!("Commits ({})", s.commits.len()),
-        t.accent(),
-    ));
-    for commit in &s.commits {
-        lines.push(Line::raw(format!("• {}", commit.oneline())));
-    }
-    if !s.files_modified.is_empty() {
+    if s.details {
         lines.push(Line::styled(
-            format!("  changed: {}", s.files_modified.join(", ")),
-            t.dim(),
+            format!("Commits ({})", s.commits.len()),
+            t.accent(),
         ));
+        for commit in &s.commits {
+            lines.push(Line::raw(format!("• {}", commit.oneline())));
+        }
+        if !s.files_modified.is_empty() {
+            lines.push(Line::styled(
+                format!("  changed: {}", s.files_modified.join(", ")),
+                t.dim(),
+            ));
+        }
+    } else {
+        lines.push(Line::styled("Commits loading…", t.dim()));
     }
     lines.push(Line::default());
     match (&s.handoff_file, &app.preview) {
