@@ -875,7 +875,9 @@ impl Catalog {
                     .count() as f64;
             }
             for (d, s) in seg.stats.iter().enumerate() {
-                if !query.accepts(s.kind, s.when()) || !self.is_live(si, s) {
+                // The date only when a range asks (turning it into a time costs).
+                let dated_ok = query.range.is_open() || query.range.contains(s.when());
+                if !query.wants(s.kind) || !dated_ok || !self.is_live(si, s) {
                     continue;
                 }
                 if per_term.iter().all(|tf| tf[d] > 0) {
