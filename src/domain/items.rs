@@ -125,22 +125,10 @@ impl Decision {
     fn from_fields(f: Fields) -> Self {
         // One pass puts each known field in its slot (a repeated key: the last value, as in
         // a map); then each is taken as `take_str` would, in the same order.
-        const SLOTS: [&str; 10] = [
-            "decision",
-            "title",
-            "text",
-            "reasoning",
-            "why",
-            "impact",
-            "status",
-            "date",
-            "id",
-            "session_id",
-        ];
         let mut slots: [Option<Value>; 10] = Default::default();
         let mut extra = Vec::with_capacity(f.0.len());
         for (key, value) in f.0 {
-            match SLOTS.iter().position(|k| *k == key) {
+            match DECISION_SLOTS.iter().position(|k| *k == key) {
                 Some(i) => slots[i] = Some(value),
                 None => extra.push((key, value)),
             }
@@ -149,7 +137,7 @@ impl Decision {
             Some(Value::String(s)) => Some(s),
             Some(Value::Number(n)) => Some(n.to_string()),
             Some(other) => {
-                extra.push((Cow::Borrowed(SLOTS[i]), other));
+                extra.push((Cow::Borrowed(DECISION_SLOTS[i]), other));
                 None
             }
             None => None,
@@ -169,7 +157,7 @@ impl Decision {
         // Aliases not needed (a `title` beside a `decision`) stay, as unknown fields do.
         for (i, slot) in slots.iter_mut().enumerate() {
             if let Some(v) = slot.take() {
-                extra.push((Cow::Borrowed(SLOTS[i]), v));
+                extra.push((Cow::Borrowed(DECISION_SLOTS[i]), v));
             }
         }
         d.extra = Fields(extra).into_map();
@@ -375,9 +363,8 @@ struct DecisionVisitor;
 /// A field name, without an allocation when it is one of the names decisions use.
 struct FieldName;
 
-const DECISION_FIELDS: [&str; 11] = [
-    "id",
-    "date",
+/// The fields a decision reads, in the order `from_fields` takes them.
+const DECISION_SLOTS: [&str; 10] = [
     "decision",
     "title",
     "text",
@@ -385,10 +372,10 @@ const DECISION_FIELDS: [&str; 11] = [
     "why",
     "impact",
     "status",
+    "date",
+    "id",
     "session_id",
-    "results",
 ];
-
 impl<'de> serde::de::DeserializeSeed<'de> for FieldName {
     type Value = Cow<'static, str>;
 
@@ -405,10 +392,13 @@ impl<'de> serde::de::Visitor<'de> for FieldName {
     }
 
     fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-        Ok(match DECISION_FIELDS.iter().find(|k| **k == v) {
-            Some(k) => Cow::Borrowed(k),
-            None => Cow::Owned(v.to_string()),
-        })
+        // `results` is the seed's own extra field on every core decision.
+        Ok(
+            match DECISION_SLOTS.iter().chain(&["results"]).find(|k| **k == v) {
+                Some(k) => Cow::Borrowed(k),
+                None => Cow::Owned(v.to_string()),
+            },
+        )
     }
 }
 

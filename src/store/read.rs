@@ -232,22 +232,32 @@ pub struct DirEntry {
     pub modified: Option<SystemTime>,
 }
 
+/// A directory's entries; `None` when it does not exist.
+fn read_dir_if_present(dir: &Path) -> Result<Option<fs::ReadDir>, FsError> {
+    match fs::read_dir(dir) {
+        Ok(it) => Ok(Some(it)),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(FsError::Io {
+            path: dir.to_path_buf(),
+            source: e,
+        }),
+    }
+}
+
+/// Dot files and baton's own temp files are never listed.
+fn is_listed(name: &str) -> bool {
+    !name.starts_with('.') && !name.contains(TEMP_MARKER)
+}
+
 /// Lists a directory's regular files (no temp files, no dot files); missing → empty.
 pub fn list_dir(dir: &Path) -> Result<Vec<DirEntry>, FsError> {
-    let iter = match fs::read_dir(dir) {
-        Ok(it) => it,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(FsError::Io {
-                path: dir.to_path_buf(),
-                source: e,
-            });
-        }
+    let Some(iter) = read_dir_if_present(dir)? else {
+        return Ok(Vec::new());
     };
     let mut out = Vec::new();
     for entry in iter.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.starts_with('.') || name.contains(TEMP_MARKER) {
+        if !is_listed(&name) {
             continue;
         }
         let Ok(meta) = entry.metadata() else { continue };
@@ -303,21 +313,14 @@ pub fn handoffs(layout: &Layout) -> Result<Vec<HandoffEntry>, FsError> {
 /// Names of a directory's regular files (no temp files, no dot files), from the directory
 /// listing alone; missing → empty.
 pub fn list_names(dir: &Path) -> Result<Vec<String>, FsError> {
-    let iter = match fs::read_dir(dir) {
-        Ok(it) => it,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => {
-            return Err(FsError::Io {
-                path: dir.to_path_buf(),
-                source: e,
-            });
-        }
+    let Some(iter) = read_dir_if_present(dir)? else {
+        return Ok(Vec::new());
     };
     Ok(iter
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.file_name().to_string_lossy().into_owned())
-        .filter(|name| !name.starts_with('.') && !name.contains(TEMP_MARKER))
+        .filter(|name| is_listed(name))
         .collect())
 }
 
