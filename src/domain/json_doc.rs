@@ -235,6 +235,16 @@ pub fn parse_log_as<'a, T: Deserialize<'a>>(path: &str, text: &'a str) -> Log<T>
     if trimmed.starts_with('[') {
         return parse_array_log(path, text);
     }
+    parse_lines_as(path, text, 0)
+}
+
+/// The JSON lines of `text`, which follow `lines_before` lines of the same log (records and
+/// problems carry line numbers of the whole log): how a log's unread tail is read.
+pub fn parse_lines_as<'a, T: Deserialize<'a>>(
+    path: &str,
+    text: &'a str,
+    lines_before: usize,
+) -> Log<T> {
     let mut log = Log {
         ends_without_newline: !text.is_empty() && !text.ends_with('\n'),
         ..Log::default()
@@ -247,12 +257,13 @@ pub fn parse_log_as<'a, T: Deserialize<'a>>(path: &str, text: &'a str) -> Log<T>
         }
         match serde_json::from_str::<T>(body) {
             Ok(value) => log.records.push(Record {
-                line: line_no,
+                line: lines_before + line_no,
                 value,
             }),
             Err(e) => {
                 let column = line.len() - line.trim_start().len() + e.column();
                 let last = line_no == total && log.ends_without_newline;
+                let line_no = lines_before + line_no;
                 let problem = if last && e.is_eof() {
                     Problem::warning(
                         path,

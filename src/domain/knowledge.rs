@@ -4,13 +4,15 @@
 //! edits only the fields it owns, so every field baton does not know survives untouched and
 //! in its place.
 
+use std::ops::Range;
+
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
 
 use super::decision_head::DecisionHead;
 use super::items::{Decision, PendingItem, Priority, list_of, value_text};
 use super::json_doc::{Doc, MAX_DEPTH, parse_object, too_deep_inside};
-use super::raw_list::{RawFields, RawList, indent, pretty};
+use super::raw_list::{RawFields, RawList, Shape, indent, pretty};
 use super::session::SessionRecord;
 use super::text::normalize;
 
@@ -66,42 +68,72 @@ impl Knowledge {
     /// decoded straight into decisions when read, appended to as text on merge. Anything the
     /// quick path does not take gets the full parse and its located problem.
     pub fn parse(path: &str, text: &str) -> Doc<Knowledge> {
-        if let Some(k) = Self::parse_keeping_decisions_raw(text) {
-            return Doc::Ok(k);
+        Self::parse_located(path, text).0
+    }
+
+    /// [`Knowledge::parse`], and where `core_decisions`' text lies in `text` when it is kept
+    /// as text (so that a later read of the same bytes can skip it: [`Knowledge::parse_known`]).
+    pub fn parse_located(path: &str, text: &str) -> (Doc<Knowledge>, Option<Range<usize>>) {
+        if let Some((k, span)) = Self::parse_keeping_decisions_raw(text) {
+            return (Doc::Ok(k), span);
         }
-        match parse_object(path, text) {
+        let doc = match parse_object(path, text) {
             Doc::Ok(map) => Doc::Ok(Knowledge::new(map)),
             Doc::Broken { problem, salvaged } => Doc::Broken { problem, salvaged },
+        };
+        (doc, None)
+    }
+
+    /// The same text read before: `core_decisions` is the array at `span`, whose `shape` a
+    /// scan found then. Only the rest of the file is parsed. `None` when the text around the
+    /// span does not parse as it did (then the caller parses it all).
+    pub fn parse_known(text: &str, span: Range<usize>, shape: Shape) -> Option<Knowledge> {
+        let list = text.get(span.clone())?;
+        if !list.starts_with('[') || shape.depth >= MAX_DEPTH {
+            return None;
         }
+        let rest = [&text[..span.start], "[]", &text[span.end..]].concat();
+        let (mut k, rest_span) = Self::parse_keeping_decisions_raw(&rest)?;
+        if rest_span != Some(span.start..span.start + 2) {
+            return None;
+        }
+        k.raw_decisions = Some(RawList::trusted(list.to_string(), shape));
+        Some(k)
     }
 
     /// `None` whenever the full parse might say something else: then it runs and reports.
-    fn parse_keeping_decisions_raw(text: &str) -> Option<Knowledge> {
+    fn parse_keeping_decisions_raw(text: &str) -> Option<(Knowledge, Option<Range<usize>>)> {
         let RawFields(fields) = serde_json::from_str(text).ok()?;
         let mut k = Knowledge::default();
+        let mut span = None;
         // Nesting is checked per field (the object itself is one level): the decisions'
         // text by the same pass that counts them, the rest by `too_deep_inside`.
         for (key, raw) in fields {
-            let raw = if key == CORE_DECISIONS {
+            if key == CORE_DECISIONS {
                 match RawList::from_raw(raw) {
                     // The object is one level, the list's own depth the rest.
-                    Ok(list) if list.depth() < MAX_DEPTH => {
+                    Some(list) if list.depth() < MAX_DEPTH => {
+                        let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;
+                        span = Some(start..start + raw.get().len());
                         k.raw_decisions = Some(list);
                         k.doc.insert(key, Value::Null);
                         continue;
                     }
-                    Ok(_) => return None,
-                    Err(raw) => raw,
+                    Some(_) => return None,
+                    None => {}
                 }
-            } else {
-                raw
-            };
+            }
             if too_deep_inside(raw.get(), 1).is_some() {
                 return None;
             }
             k.doc.insert(key, serde_json::from_str(raw.get()).ok()?);
         }
-        Some(k)
+        Some((k, span))
+    }
+
+    /// `core_decisions` as kept text, when it is.
+    pub fn raw_decisions(&self) -> Option<&RawList> {
+        self.raw_decisions.as_ref()
     }
 
     pub fn last_updated(&self) -> Option<String> {

@@ -19,29 +19,34 @@ pub struct RawList {
 }
 
 /// What one pass over the text finds: enough to append without decoding anything.
-#[derive(Debug, Clone, PartialEq)]
-struct Shape {
-    items: usize,
-    max_id: Option<u64>,
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Shape {
+    pub items: usize,
+    pub max_id: Option<u64>,
     /// Deepest nesting, the array itself being 1.
-    depth: usize,
-    /// Where each item starts, so that a few can be decoded without reading the rest.
-    starts: Vec<usize>,
+    pub depth: usize,
+    /// Where each item starts, so that a few can be decoded without reading the rest (empty
+    /// when not known).
+    pub starts: Vec<usize>,
 }
 
 impl RawList {
     /// `raw` if it is an array (anything else is not kept raw).
-    pub fn from_raw(raw: Box<RawValue>) -> Result<RawList, Box<RawValue>> {
-        if raw.get().starts_with('[') {
-            let shape = scan(raw.get());
-            let text: Box<str> = raw.into();
-            Ok(RawList {
-                text: text.into(),
-                shape,
-            })
-        } else {
-            Err(raw)
-        }
+    pub fn from_raw(raw: &RawValue) -> Option<RawList> {
+        raw.get().starts_with('[').then(|| RawList {
+            text: raw.get().to_string(),
+            shape: scan(raw.get()),
+        })
+    }
+
+    /// Text known to be this array: read before, found valid, and unchanged since (the
+    /// caller has checked its bytes against what was recorded with `shape`).
+    pub fn trusted(text: String, shape: Shape) -> RawList {
+        RawList { text, shape }
+    }
+
+    pub fn shape(&self) -> &Shape {
+        &self.shape
     }
 
     /// Deepest nesting inside, the array itself being 1.
@@ -98,13 +103,16 @@ impl RawList {
         let empty = body == "[";
         let mut text = String::with_capacity(self.text.len() + items.len() * 512);
         text.push_str(body);
+        let tracked = self.shape.starts.len() == self.shape.items;
         for (i, item) in items.iter().enumerate() {
             text.push_str(if empty && i == 0 { "\n    " } else { ",\n    " });
+            if tracked {
+                self.shape.starts.push(text.len());
+            }
             text.push_str(&indent(&pretty(item), "    "));
         }
         text.push_str("\n  ]");
         self.text = text;
-        self.shape.starts.clear(); // appended items' places are not tracked
         for item in items {
             self.shape.items += 1;
             self.shape.max_id = self.shape.max_id.max(item_id(item));
@@ -288,22 +296,22 @@ impl<'de, T: DeserializeOwned> Visitor<'de> for Pick<'_, T> {
 
 /// A JSON object's fields in file order, each still text. A key given twice keeps its first
 /// place and its last value, as `serde_json::Map` does.
-pub struct RawFields(pub Vec<(String, Box<RawValue>)>);
+pub struct RawFields<'a>(pub Vec<(String, &'a RawValue)>);
 
-impl<'de> serde::Deserialize<'de> for RawFields {
+impl<'de> serde::Deserialize<'de> for RawFields<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         impl<'de> Visitor<'de> for V {
-            type Value = RawFields;
+            type Value = RawFields<'de>;
 
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a JSON object")
             }
 
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFields, A::Error> {
-                let mut fields: Vec<(String, Box<RawValue>)> = Vec::new();
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<RawFields<'de>, A::Error> {
+                let mut fields: Vec<(String, &'de RawValue)> = Vec::new();
                 while let Some(key) = map.next_key::<String>()? {
-                    let value = map.next_value::<Box<RawValue>>()?;
+                    let value = map.next_value::<&'de RawValue>()?;
                     match fields.iter_mut().find(|(k, _)| *k == key) {
                         Some(slot) => slot.1 = value,
                         None => fields.push((key, value)),
@@ -322,7 +330,7 @@ mod tests {
     use serde_json::json;
 
     fn raw(text: &str) -> RawList {
-        RawList::from_raw(RawValue::from_string(text.to_string()).unwrap()).unwrap()
+        RawList::from_raw(&RawValue::from_string(text.to_string()).unwrap()).unwrap()
     }
 
     #[test]
@@ -338,7 +346,7 @@ mod tests {
             let doc = json!({ "core_decisions": before });
             let text = serde_json::to_string_pretty(&doc).unwrap();
             let fields: RawFields = serde_json::from_str(&text).unwrap();
-            let mut list = RawList::from_raw(fields.0.into_iter().next().unwrap().1).unwrap();
+            let mut list = RawList::from_raw(fields.0[0].1).unwrap();
             list.append(&new);
             let mut after = before.as_array().unwrap().clone();
             after.extend(new.iter().cloned());
@@ -404,7 +412,7 @@ mod tests {
 
     #[test]
     fn only_arrays_are_kept_raw_and_duplicate_keys_keep_the_last_value() {
-        assert!(RawList::from_raw(RawValue::from_string("{}".into()).unwrap()).is_err());
+        assert!(RawList::from_raw(&RawValue::from_string("{}".into()).unwrap()).is_none());
         let fields: RawFields = serde_json::from_str(r#"{"a": 1, "b": 2, "a": [3]}"#).unwrap();
         let shown: Vec<(&str, &str)> = fields
             .0

@@ -5,42 +5,110 @@
 //! Grouping works on texts alone, so the full read (every decision, for the dashboard) and the
 //! context pack (which reads only texts and dates, then builds the ten it shows) group alike.
 
+use std::borrow::Cow;
+
 use super::fast_hash::FxHashMap;
 use super::items::Decision;
 use super::text::normalize;
 
+/// The key repeats share: the normalized text, else the trimmed text; `None` for no text.
+pub fn repeat_key(text: &str) -> Option<String> {
+    let mut key = normalize(text);
+    if key.is_empty() {
+        key = text.trim().to_string();
+    }
+    (!key.is_empty()).then_some(key)
+}
+
+/// Repeat keys, numbered in the order they were first seen. Loaded from a cache, the keys
+/// borrow from it, and the lookup map is built only when a new text must be looked up.
+#[derive(Debug, Default)]
+pub struct KeyTable<'a> {
+    keys: Vec<Cow<'a, str>>,
+    index: Option<FxHashMap<String, u32>>,
+}
+
+impl<'a> KeyTable<'a> {
+    pub fn from_keys(keys: Vec<Cow<'a, str>>) -> Self {
+        KeyTable { keys, index: None }
+    }
+
+    pub fn keys(&self) -> &[Cow<'a, str>] {
+        &self.keys
+    }
+
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.keys.is_empty()
+    }
+
+    /// The number of `text`'s key, added if new.
+    pub fn key_of(&mut self, text: &str) -> Option<u32> {
+        let key = repeat_key(text)?;
+        let keys = &self.keys;
+        let index = self.index.get_or_insert_with(|| {
+            let mut map = FxHashMap::default();
+            map.reserve(keys.len());
+            for (i, k) in keys.iter().enumerate() {
+                map.entry(k.to_string()).or_insert(i as u32);
+            }
+            map
+        });
+        if let Some(id) = index.get(&key) {
+            return Some(*id);
+        }
+        let id = self.keys.len() as u32;
+        index.insert(key.clone(), id);
+        self.keys.push(Cow::Owned(key));
+        Some(id)
+    }
+
+    /// The key of each text. Most repeats are exact copies, found by their text alone; only
+    /// texts not seen before are normalized.
+    pub fn key_ids<'t>(&mut self, texts: impl Iterator<Item = &'t str>) -> Vec<Option<u32>> {
+        let (low, _) = texts.size_hint();
+        let mut by_text: FxHashMap<&str, Option<u32>> = FxHashMap::default();
+        by_text.reserve(low);
+        let mut out = Vec::with_capacity(low);
+        for text in texts {
+            let id = match by_text.get(text) {
+                Some(id) => *id,
+                None => {
+                    let id = self.key_of(text);
+                    by_text.insert(text, id);
+                    id
+                }
+            };
+            out.push(id);
+        }
+        out
+    }
+}
+
+/// Groups numbered in the order of their first member (`None`: no text), from keys.
+pub fn groups_of(keys: &[Option<u32>], key_count: usize) -> Vec<Option<usize>> {
+    let mut group_of_key: Vec<Option<usize>> = vec![None; key_count];
+    let mut next = 0;
+    keys.iter()
+        .map(|key| {
+            let slot = group_of_key.get_mut((*key)? as usize)?;
+            Some(*slot.get_or_insert_with(|| {
+                next += 1;
+                next - 1
+            }))
+        })
+        .collect()
+}
+
 /// For each text, the group it belongs to (`None`: no text at all), groups numbered in the
 /// order of their first text.
-pub fn group_repeats<'a>(texts: impl ExactSizeIterator<Item = &'a str>) -> Vec<Option<usize>> {
-    let mut groups = Vec::with_capacity(texts.len());
-    // Most repeats are exact copies, found by their text alone; only new texts are normalized.
-    let mut by_text: FxHashMap<&str, usize> = FxHashMap::default();
-    let mut by_key: FxHashMap<String, usize> = FxHashMap::default();
-    by_text.reserve(texts.len());
-    let mut next = 0;
-    for text in texts {
-        let group = match by_text.get(text) {
-            Some(&g) => Some(g),
-            None => {
-                let mut key = normalize(text);
-                if key.is_empty() {
-                    key = text.trim().to_string();
-                }
-                if key.is_empty() {
-                    None
-                } else {
-                    let g = *by_key.entry(key).or_insert_with(|| {
-                        next += 1;
-                        next - 1
-                    });
-                    by_text.insert(text, g);
-                    Some(g)
-                }
-            }
-        };
-        groups.push(group);
-    }
-    groups
+pub fn group_repeats<'a>(texts: impl Iterator<Item = &'a str>) -> Vec<Option<usize>> {
+    let mut table = KeyTable::default();
+    let keys = table.key_ids(texts);
+    groups_of(&keys, table.len())
 }
 
 /// How many groups `group_repeats` made.
@@ -73,21 +141,21 @@ pub fn dedupe_decisions(all: Vec<Decision>) -> Vec<Decision> {
     out
 }
 
-/// The last `n` of what [`dedupe_decisions`] would return, given only each decision's text and
-/// date, and a way to read a decision in full by its position (called only for the members of
-/// the groups returned).
+/// The last `n` of what [`dedupe_decisions`] would return, given only each decision's group
+/// (from [`group_repeats`] or [`groups_of`]) and date, and a way to read a decision in full by
+/// its position (called only for the members of the groups returned).
 pub fn newest_decisions(
-    heads: &[(&str, Option<&str>)],
+    groups: &[Option<usize>],
+    dates: &[Option<&str>],
     n: usize,
     mut full: impl FnMut(&[usize]) -> Vec<Decision>,
 ) -> Vec<Decision> {
-    let groups = group_repeats(heads.iter().map(|(text, _)| *text));
-    let count = group_count(&groups);
+    let count = group_count(groups);
     // A group's date is its first member's date, else the next member's (as `absorb` fills).
-    let mut dates: Vec<Option<Option<&str>>> = vec![None; count];
-    for (&(_, date), group) in heads.iter().zip(&groups) {
+    let mut group_dates: Vec<Option<Option<&str>>> = vec![None; count];
+    for (&date, group) in dates.iter().zip(groups) {
         if let Some(g) = *group {
-            match &mut dates[g] {
+            match &mut group_dates[g] {
                 slot @ None => *slot = Some(date),
                 Some(d @ None) => *d = date,
                 Some(Some(_)) => {}
@@ -97,14 +165,14 @@ pub fn newest_decisions(
     // By date, then first appearance: the stable sort's order. Only the last `n` are needed,
     // so they are selected first and only they are sorted.
     let mut order: Vec<(Option<&str>, usize)> =
-        (0..count).map(|g| (dates[g].flatten(), g)).collect();
+        (0..count).map(|g| (group_dates[g].flatten(), g)).collect();
     let cut = count.saturating_sub(n);
     if cut > 0 && cut < count {
         order.select_nth_unstable(cut);
     }
     order[cut..].sort_unstable();
     let newest: Vec<usize> = order[cut..].iter().map(|(_, g)| *g).collect();
-    let members: Vec<usize> = (0..heads.len())
+    let members: Vec<usize> = (0..groups.len())
         .filter(|i| groups[*i].is_some_and(|g| newest.contains(&g)))
         .collect();
     let mut built: Vec<Option<Decision>> = vec![None; count];
@@ -167,13 +235,11 @@ mod tests {
     fn the_newest_from_heads_equal_the_tail_of_the_full_list() {
         let all = sample();
         let full = dedupe_decisions(all.clone());
-        let heads: Vec<(&str, Option<&str>)> = all
-            .iter()
-            .map(|d| (d.decision.as_str(), d.date.as_deref()))
-            .collect();
+        let groups = group_repeats(all.iter().map(|d| d.decision.as_str()));
+        let dates: Vec<Option<&str>> = all.iter().map(|d| d.date.as_deref()).collect();
         for n in 0..=full.len() + 1 {
             let mut asked = Vec::new();
-            let newest = newest_decisions(&heads, n, |members| {
+            let newest = newest_decisions(&groups, &dates, n, |members| {
                 asked.extend_from_slice(members);
                 members.iter().map(|i| all[*i].clone()).collect()
             });

@@ -197,6 +197,27 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
     sync_dir(parent_of(path))
 }
 
+/// Replaces a file that can be rebuilt (a cache): readers see the old or the new content,
+/// but nothing is fsynced, so a crash may lose it (then it is rebuilt).
+pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
+    let dir = parent_of(path);
+    fs::create_dir_all(dir).map_err(io_err(dir))?;
+    let tmp = temp_path(path);
+    let written = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&tmp)
+        .and_then(|mut file| file.write_all(bytes))
+        .and_then(|()| fs::rename(&tmp, path));
+    written.map_err(|e| {
+        let _ = fs::remove_file(&tmp);
+        FsError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }
+    })
+}
+
 /// Like [`atomic_write`] but refuses to replace an existing file (for immutable archives).
 /// Returns `false` when the file already existed.
 pub fn atomic_create(path: &Path, bytes: &[u8]) -> Result<bool, FsError> {

@@ -1,7 +1,9 @@
 //! The sessions directory on disk. The only part of baton that touches files: everything
 //! else (CLI, dashboard) calls these functions, so there is one way to do each write.
 
+pub mod binary;
 pub mod config;
+pub mod decision_cache;
 pub mod demo;
 pub mod discover;
 pub mod drafts;
@@ -13,6 +15,7 @@ pub mod gitsync;
 pub mod history;
 pub mod index;
 pub mod layout;
+pub mod newest;
 pub mod ops;
 pub mod outbox;
 pub mod read;

@@ -15,6 +15,8 @@ use crate::domain::problem::Problem;
 use crate::domain::session::SessionRecord;
 use crate::domain::text::decode;
 
+use super::binary::hash;
+use super::decision_cache::DecisionCache;
 use super::fsio::{FsError, TEMP_MARKER, read_optional};
 use super::layout::Layout;
 
@@ -56,22 +58,59 @@ pub struct KnowledgeFile {
 }
 
 pub fn read_knowledge(layout: &Layout) -> Result<KnowledgeFile, FsError> {
+    read_knowledge_cached(layout, &DecisionCache::default()).map(|(file, _)| file)
+}
+
+/// How the knowledge base was read, for the decision cache.
+#[derive(Debug, Clone, PartialEq)]
+pub enum KnowledgeRead {
+    /// No file.
+    Missing,
+    /// The cache's entry was its text: only the fields around `core_decisions` were parsed.
+    Cached,
+    /// Parsed whole; `entry` says what a cache entry for it would be keyed by, when it can
+    /// have one (valid UTF-8, `core_decisions` kept as text).
+    Parsed {
+        entry: Option<(usize, u64, std::ops::Range<usize>)>,
+    },
+}
+
+/// [`read_knowledge`], skipping `core_decisions` when `cache` has the file's text.
+pub fn read_knowledge_cached(
+    layout: &Layout,
+    cache: &DecisionCache,
+) -> Result<(KnowledgeFile, KnowledgeRead), FsError> {
     let path = layout.knowledge();
     let mut problems = Vec::new();
     let Some(text) = read_text(layout, &path, &mut problems)? else {
-        return Ok(KnowledgeFile {
+        let file = KnowledgeFile {
             doc: None,
             problems,
-        });
+        };
+        return Ok((file, KnowledgeRead::Missing));
     };
-    let doc = Knowledge::parse(&layout.display(&path), &text);
+    let clean = problems.is_empty();
+    if let Some(entry) = cache.knowledge_for(&text).filter(|_| clean)
+        && let Some(k) = Knowledge::parse_known(&text, entry.span.clone(), entry.shape.clone())
+    {
+        let file = KnowledgeFile {
+            doc: Some(Doc::Ok(k)),
+            problems,
+        };
+        return Ok((file, KnowledgeRead::Cached));
+    }
+    let (doc, span) = Knowledge::parse_located(&layout.display(&path), &text);
     if let Some(p) = doc.problem() {
         problems.push(p.clone());
     }
-    Ok(KnowledgeFile {
+    let entry = span
+        .filter(|_| clean)
+        .map(|span| (text.len(), hash(text.as_bytes()), span));
+    let file = KnowledgeFile {
         doc: Some(doc),
         problems,
-    })
+    };
+    Ok((file, KnowledgeRead::Parsed { entry }))
 }
 
 /// A JSON-lines log, each record decoded as `T` (a `Value`, or a typed item).
@@ -289,7 +328,9 @@ pub fn handoffs(layout: &Layout) -> Result<Vec<HandoffEntry>, FsError> {
     let dir = layout.handoffs();
     let mut list: Vec<HandoffEntry> = list_names(&dir)?
         .into_iter()
-        .filter(|name| name.to_ascii_lowercase().ends_with(".md"))
+        .filter(|name| {
+            name.len() > 3 && name.as_bytes()[name.len() - 3..].eq_ignore_ascii_case(b".md")
+        })
         .map(|name| HandoffEntry {
             name: HandoffName::parse(&name),
             path: dir.join(&name),
@@ -297,7 +338,7 @@ pub fn handoffs(layout: &Layout) -> Result<Vec<HandoffEntry>, FsError> {
             modified: None,
         })
         .collect();
-    let mut seen = std::collections::HashMap::new();
+    let mut seen = crate::domain::fast_hash::FxHashMap::default();
     for e in &list {
         *seen.entry((e.name.date, e.name.seq)).or_insert(0usize) += 1;
     }
@@ -306,8 +347,16 @@ pub fn handoffs(layout: &Layout) -> Result<Vec<HandoffEntry>, FsError> {
             e.modified = fs::metadata(&e.path).and_then(|m| m.modified()).ok();
         }
     }
-    list.sort_by(|a, b| handoff_key(b).cmp(&handoff_key(a)));
-    Ok(list)
+    // Positions are sorted, not the entries (large to move); names are unique, so the
+    // keys are too and an unstable sort gives the one order.
+    let mut order: Vec<_> = list.iter().map(handoff_key).enumerate().collect();
+    order.sort_unstable_by(|(a, ka), (b, kb)| {
+        kb.cmp(ka)
+            .then_with(|| list[*b].file_name.cmp(&list[*a].file_name))
+    });
+    let order: Vec<usize> = order.into_iter().map(|(i, _)| i).collect();
+    let mut slots: Vec<Option<HandoffEntry>> = list.into_iter().map(Some).collect();
+    Ok(order.iter().filter_map(|i| slots[*i].take()).collect())
 }
 
 /// Names of a directory's regular files (no temp files, no dot files), from the directory
@@ -319,24 +368,22 @@ pub fn list_names(dir: &Path) -> Result<Vec<String>, FsError> {
     Ok(iter
         .flatten()
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
-        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .map(|e| {
+            e.file_name()
+                .into_string()
+                .unwrap_or_else(|name| name.to_string_lossy().into_owned())
+        })
         .filter(|name| is_listed(name))
         .collect())
 }
 
-fn handoff_key(
-    e: &HandoffEntry,
-) -> (
-    Option<chrono::NaiveDate>,
-    Option<u32>,
-    Option<SystemTime>,
-    &str,
-) {
+/// The order of handoffs, newest last (ties: by name).
+fn handoff_key(e: &HandoffEntry) -> (Option<chrono::NaiveDate>, Option<u32>, Option<SystemTime>) {
     let date = e.name.date.or_else(|| {
         e.modified
             .map(|m| chrono::DateTime::<chrono::Utc>::from(m).date_naive())
     });
-    (date, e.name.seq, e.modified, &e.file_name)
+    (date, e.name.seq, e.modified)
 }
 
 pub fn read_archived(

@@ -6,20 +6,20 @@ use chrono::{DateTime, Utc};
 
 use crate::domain::board::{ActiveRef, Board, HandoffRef};
 use crate::domain::context::{self, ContextPack, HandoffView};
-use crate::domain::decision_head::DecisionHead;
 use crate::domain::handoff::Handoff;
 use crate::domain::items::Decision;
-use crate::domain::json_doc::{Doc, Log, parse_log_as, parse_object};
+use crate::domain::json_doc::{Doc, Log, parse_object};
 use crate::domain::knowledge::Knowledge;
 use crate::domain::problem::Problem;
-use crate::domain::repeats::{dedupe_decisions, newest_decisions};
+use crate::domain::repeats::dedupe_decisions;
 use crate::domain::services::parse_services;
-use crate::domain::text::numbered_lines;
 
 use super::StoreError;
+use super::decision_cache::{self, DecisionCache};
 use super::layout::{DECISIONS_LOG, SERVICES};
+use super::newest::{LogText, newest};
 use super::ops::Store;
-use super::read::{handoffs, read_knowledge, read_log, read_text};
+use super::read::{handoffs, read_knowledge_cached, read_log, read_text};
 
 pub fn load_board(store: &Store) -> Result<Board, StoreError> {
     read_board(store, Wanted::All)
@@ -39,10 +39,15 @@ enum Wanted {
 }
 
 /// The decision log as the other thread hands it over: decoded, or (for the newest only) its
-/// text, read as heads afterwards because they borrow from it.
+/// text, read as heads afterwards because they borrow from it, with whether the decision
+/// cache's prefix is still its start.
 enum LogRead {
     Decisions(Log<Decision>),
-    Text(String, Vec<Problem>),
+    Text {
+        text: String,
+        problems: Vec<Problem>,
+        cached: bool,
+    },
 }
 
 fn read_board(store: &Store, wanted: Wanted) -> Result<Board, StoreError> {
@@ -55,34 +60,48 @@ fn read_board(store: &Store, wanted: Wanted) -> Result<Board, StoreError> {
         return Ok(board);
     }
     let mut problems: Vec<Problem> = Vec::new();
+    // Only the newest-decisions read uses the decision cache (the full read decodes all).
+    let cache_bytes = match wanted {
+        Wanted::Newest(_) => decision_cache::load(layout),
+        Wanted::All => Vec::new(),
+    };
+    let mut cache = DecisionCache::decode(&cache_bytes);
 
     // The two big reads (knowledge base, decision log) and the handoff listing run side by
     // side: at 10,000 sessions each is tens of milliseconds.
     let (kb, (log, listing)) = std::thread::scope(|scope| {
-        let others = scope.spawn(|| {
+        let cache = &cache;
+        let others = scope.spawn(move || {
             let log = match wanted {
                 Wanted::All => read_log::<Decision>(layout, DECISIONS_LOG).map(LogRead::Decisions),
                 Wanted::Newest(_) => {
-                    let mut read_problems = Vec::new();
-                    read_text(layout, &layout.path(DECISIONS_LOG), &mut read_problems)
-                        .map(|text| LogRead::Text(text.unwrap_or_default(), read_problems))
+                    let mut problems = Vec::new();
+                    read_text(layout, &layout.path(DECISIONS_LOG), &mut problems).map(|text| {
+                        let text = text.unwrap_or_default();
+                        let cached = problems.is_empty() && cache.log_for(&text).is_some();
+                        LogRead::Text {
+                            text,
+                            problems,
+                            cached,
+                        }
+                    })
                 }
             };
             (log, handoffs(layout))
         });
-        let kb = read_knowledge(layout).map(|kb| {
+        let kb = read_knowledge_cached(layout, cache).map(|(kb, how)| {
             let decisions = match (&kb.doc, wanted) {
                 (Some(Doc::Ok(k)), Wanted::All) => Some(k.core_decisions()),
                 _ => None,
             };
-            (kb, decisions)
+            (kb, how, decisions)
         });
         let others = others
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         (kb, others)
     });
-    let (kb, core_decisions) = kb?;
+    let (kb, kb_read, core_decisions) = kb?;
     problems.extend(kb.problems.iter().cloned());
     board.knowledge = match kb.doc {
         Some(Doc::Ok(knowledge)) => knowledge,
@@ -103,21 +122,21 @@ fn read_board(store: &Store, wanted: Wanted) -> Result<Board, StoreError> {
     board.pending = board.knowledge.pending_by_priority();
 
     // Decisions: the knowledge base's, the log's, then the active sessions'.
-    let (log_decisions, log_text) = match log? {
+    let (log_decisions, log_text, log_clean, log_cached) = match log? {
         LogRead::Decisions(log) => {
             problems.extend(log.problems.iter().cloned());
-            (Some(log), String::new())
+            (Some(log), String::new(), false, false)
         }
-        LogRead::Text(text, read_problems) => {
+        LogRead::Text {
+            text,
+            problems: read_problems,
+            cached,
+        } => {
+            let clean = read_problems.is_empty();
             problems.extend(read_problems);
-            (None, text)
+            (None, text, clean, cached)
         }
     };
-    let log_shown = layout.display(&layout.path(DECISIONS_LOG));
-    let log_heads = parse_log_as::<DecisionHead>(&log_shown, &log_text);
-    if log_decisions.is_none() {
-        problems.extend(log_heads.problems.iter().cloned());
-    }
     let active = store.active_sessions(&mut problems)?;
     let active_decisions: Vec<Decision> = active
         .iter()
@@ -149,8 +168,26 @@ fn read_board(store: &Store, wanted: Wanted) -> Result<Board, StoreError> {
                 Wanted::Newest(n) => n,
                 Wanted::All => usize::MAX,
             };
-            let log = (log_text.as_str(), log_shown.as_str(), &log_heads);
-            newest(&board.knowledge, log, &active_decisions, n)
+            let shown = layout.display(&layout.path(DECISIONS_LOG));
+            let log = LogText {
+                text: &log_text,
+                shown: &shown,
+                clean: log_clean,
+                cached: log_cached,
+            };
+            let (decisions, changed) = newest(
+                &board.knowledge,
+                &kb_read,
+                log,
+                &active_decisions,
+                n,
+                &mut cache,
+                &mut problems,
+            );
+            if changed {
+                decision_cache::save(layout, &cache);
+            }
+            decisions
         }
     };
     board.active = active
@@ -219,81 +256,4 @@ pub fn context_pack(store: &Store) -> Result<ContextPack, StoreError> {
     pack.problems
         .extend(problems.iter().map(ToString::to_string));
     Ok(pack)
-}
-
-/// The `n` newest decisions of the knowledge base, the log (its text and its heads) and the
-/// active sessions, grouped as [`dedupe_decisions`] groups them; only those shown are decoded.
-fn newest(
-    k: &Knowledge,
-    (log_text, log_shown, log): (&str, &str, &Log<DecisionHead>),
-    active: &[Decision],
-    n: usize,
-) -> Vec<Decision> {
-    let owned;
-    let core: Vec<DecisionHead> = match k.core_decision_heads() {
-        Some(heads) => heads,
-        None => {
-            owned = k.core_decisions();
-            owned
-                .iter()
-                .map(|d| DecisionHead {
-                    text: d.decision.as_str().into(),
-                    date: d.date.as_deref().map(Into::into),
-                })
-                .collect()
-        }
-    };
-    let (in_core, in_log) = (core.len(), log.records.len());
-    let heads: Vec<(&str, Option<&str>)> = core
-        .iter()
-        .chain(log.records.iter().map(|r| &r.value))
-        .map(|h| (h.text.as_ref(), h.date.as_deref()))
-        .chain(
-            active
-                .iter()
-                .map(|d| (d.decision.as_str(), d.date.as_deref())),
-        )
-        .collect();
-    newest_decisions(&heads, n, |members| {
-        let at_core: Vec<usize> = members.iter().copied().filter(|i| *i < in_core).collect();
-        let at_log: Vec<usize> = members
-            .iter()
-            .filter(|i| (in_core..in_core + in_log).contains(*i))
-            .map(|i| i - in_core)
-            .collect();
-        let mut out = k.core_decisions_at(&at_core);
-        out.extend(log_decisions_at(log_text, log_shown, log, &at_log));
-        out.extend(
-            members
-                .iter()
-                .filter(|i| **i >= in_core + in_log)
-                .map(|i| active[i - in_core - in_log].clone()),
-        );
-        out
-    })
-}
-
-/// The log's records at `positions` (ascending), decoded in full: JSON lines by their line
-/// numbers, an array log whole.
-fn log_decisions_at(
-    text: &str,
-    shown: &str,
-    log: &Log<DecisionHead>,
-    positions: &[usize],
-) -> Vec<Decision> {
-    if log.is_array {
-        let all = parse_log_as::<Decision>(shown, text).records;
-        return positions
-            .iter()
-            .filter_map(|i| all.get(*i).map(|r| r.value.clone()))
-            .collect();
-    }
-    let lines: Vec<usize> = positions
-        .iter()
-        .filter_map(|i| log.records.get(*i).map(|r| r.line))
-        .collect();
-    numbered_lines(text)
-        .filter(|(n, _)| lines.binary_search(n).is_ok())
-        .filter_map(|(_, line)| serde_json::from_str::<Decision>(line.trim()).ok())
-        .collect()
 }

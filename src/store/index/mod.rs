@@ -157,11 +157,11 @@ impl Manifest {
             _ => return Err(Corrupt),
         };
         let next_gen = d.u()?;
-        let n = d.len()?;
+        let n = d.count()?;
         let segments = (0..n)
             .map(|_| d.u())
             .collect::<Result<Vec<u64>, Corrupt>>()?;
-        let n = d.len()?;
+        let n = d.count()?;
         let mut files = Vec::with_capacity(n);
         for _ in 0..n {
             let path = d.s()?;
@@ -175,7 +175,7 @@ impl Manifest {
             } else {
                 None
             };
-            let k = d.len()?;
+            let k = d.count()?;
             let mut units = Vec::with_capacity(k);
             for _ in 0..k {
                 units.push(UnitRef {
@@ -1055,7 +1055,7 @@ fn manifest_segments(bytes: &[u8]) -> Option<Vec<u64>> {
         return None;
     }
     d.u().ok()?;
-    let n = d.len().ok()?;
+    let n = d.count().ok()?;
     (0..n).map(|_| d.u().ok()).collect()
 }
 
@@ -1076,7 +1076,7 @@ fn unchanged(
         return None;
     }
     d.u().ok()?;
-    if d.len().ok()? != segments.len() || segments.is_empty() {
+    if d.count().ok()? != segments.len() || segments.is_empty() {
         return None;
     }
     for (g, _) in segments {
@@ -1090,7 +1090,7 @@ fn unchanged(
         .iter()
         .find(|f| f.kind == SourceKind::DecisionLog)
         .map(|f| (f.size, f.mtime));
-    if d.len().ok()? != found.len() {
+    if d.count().ok()? != found.len() {
         return None;
     }
     let mut trusted = 0;
@@ -1125,7 +1125,7 @@ fn unchanged(
                 return None;
             }
         }
-        let k = d.len().ok()?;
+        let k = d.count().ok()?;
         for _ in 0..k {
             let seg = d.u().ok()?;
             let unit = usize::try_from(d.u().ok()?).ok()?;

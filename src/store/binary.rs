@@ -1,0 +1,225 @@
+//! A small binary encoding (varints, strings, times) and a fast content hash, shared by the
+//! index and the decision cache. Decoding never panics: anything out of bounds or malformed is
+//! [`Corrupt`], and what was encoded is then rebuilt from the files.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Corrupt;
+
+pub type DResult<T> = Result<T, Corrupt>;
+
+#[derive(Default)]
+pub struct Enc {
+    pub buf: Vec<u8>,
+}
+
+impl Enc {
+    pub fn u(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.buf.push((v as u8) | 0x80);
+            v >>= 7;
+        }
+        self.buf.push(v as u8);
+    }
+
+    pub fn i(&mut self, v: i64) {
+        self.u(((v << 1) ^ (v >> 63)) as u64);
+    }
+
+    pub fn f(&mut self, v: f64) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+
+    pub fn s(&mut self, v: &str) {
+        self.u(v.len() as u64);
+        self.buf.extend_from_slice(v.as_bytes());
+    }
+
+    pub fn os(&mut self, v: Option<&str>) {
+        match v {
+            None => self.buf.push(0),
+            Some(s) => {
+                self.buf.push(1);
+                self.s(s);
+            }
+        }
+    }
+
+    pub fn strs(&mut self, v: &[String]) {
+        self.u(v.len() as u64);
+        for s in v {
+            self.s(s);
+        }
+    }
+
+    pub fn time(&mut self, t: Option<DateTime<Utc>>) {
+        match t {
+            None => self.buf.push(0),
+            Some(t) => {
+                self.buf.push(1);
+                self.i(t.timestamp());
+                self.u(u64::from(t.timestamp_subsec_nanos()));
+            }
+        }
+    }
+
+    pub fn date(&mut self, d: Option<NaiveDate>) {
+        match d {
+            None => self.buf.push(0),
+            Some(d) => {
+                self.buf.push(1);
+                self.i(i64::from(d.to_epoch_days()));
+            }
+        }
+    }
+
+    pub fn u32_le(&mut self, v: u32) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+
+    pub fn u64_le(&mut self, v: u64) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+
+    pub fn i64_le(&mut self, v: i64) {
+        self.buf.extend_from_slice(&v.to_le_bytes());
+    }
+}
+
+pub struct Dec<'a> {
+    pub buf: &'a [u8],
+    pub pos: usize,
+}
+
+impl<'a> Dec<'a> {
+    pub fn new(buf: &'a [u8]) -> Dec<'a> {
+        Dec { buf, pos: 0 }
+    }
+
+    pub fn u(&mut self) -> DResult<u64> {
+        let mut v = 0u64;
+        let mut shift = 0;
+        loop {
+            let b = *self.buf.get(self.pos).ok_or(Corrupt)?;
+            self.pos += 1;
+            if shift > 63 {
+                return Err(Corrupt);
+            }
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(v);
+            }
+            shift += 7;
+        }
+    }
+
+    /// A length prefix, at most the bytes left (so it can size an allocation).
+    pub fn count(&mut self) -> DResult<usize> {
+        let n = self.u()? as usize;
+        if n > self.buf.len() - self.pos.min(self.buf.len()) {
+            return Err(Corrupt);
+        }
+        Ok(n)
+    }
+
+    pub fn i(&mut self) -> DResult<i64> {
+        let v = self.u()?;
+        Ok(((v >> 1) as i64) ^ -((v & 1) as i64))
+    }
+
+    pub fn bytes(&mut self, n: usize) -> DResult<&'a [u8]> {
+        let end = self.pos.checked_add(n).ok_or(Corrupt)?;
+        let out = self.buf.get(self.pos..end).ok_or(Corrupt)?;
+        self.pos = end;
+        Ok(out)
+    }
+
+    pub fn f(&mut self) -> DResult<f64> {
+        let b = self.bytes(8)?;
+        Ok(f64::from_le_bytes(b.try_into().map_err(|_| Corrupt)?))
+    }
+
+    pub fn b(&mut self) -> DResult<bool> {
+        Ok(self.bytes(1)?[0] != 0)
+    }
+
+    pub fn str(&mut self) -> DResult<&'a str> {
+        let n = self.count()?;
+        std::str::from_utf8(self.bytes(n)?).map_err(|_| Corrupt)
+    }
+
+    pub fn s(&mut self) -> DResult<String> {
+        self.str().map(str::to_string)
+    }
+
+    pub fn os(&mut self) -> DResult<Option<String>> {
+        Ok(if self.b()? { Some(self.s()?) } else { None })
+    }
+
+    pub fn skip_str(&mut self) -> DResult<()> {
+        let n = self.count()?;
+        self.bytes(n).map(|_| ())
+    }
+
+    pub fn skip_os(&mut self) -> DResult<()> {
+        if self.b()? {
+            self.skip_str()?;
+        }
+        Ok(())
+    }
+
+    pub fn strs(&mut self) -> DResult<Vec<String>> {
+        let n = self.count()?;
+        (0..n).map(|_| self.s()).collect()
+    }
+
+    pub fn time(&mut self) -> DResult<Option<DateTime<Utc>>> {
+        if !self.b()? {
+            return Ok(None);
+        }
+        let secs = self.i()?;
+        let nanos = u32::try_from(self.u()?).map_err(|_| Corrupt)?;
+        DateTime::from_timestamp(secs, nanos)
+            .ok_or(Corrupt)
+            .map(Some)
+    }
+
+    pub fn date(&mut self) -> DResult<Option<NaiveDate>> {
+        if !self.b()? {
+            return Ok(None);
+        }
+        let days = i32::try_from(self.i()?).map_err(|_| Corrupt)?;
+        NaiveDate::from_epoch_days(days).ok_or(Corrupt).map(Some)
+    }
+
+    pub fn u32_le(&mut self) -> DResult<u32> {
+        Ok(u32::from_le_bytes(
+            self.bytes(4)?.try_into().map_err(|_| Corrupt)?,
+        ))
+    }
+
+    pub fn u64_le(&mut self) -> DResult<u64> {
+        Ok(u64::from_le_bytes(
+            self.bytes(8)?.try_into().map_err(|_| Corrupt)?,
+        ))
+    }
+}
+
+/// A fast 64-bit content hash (not cryptographic): tells whether a file or a part of one
+/// changed since it was indexed.
+pub fn hash(bytes: &[u8]) -> u64 {
+    const K: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut h: u64 = 0x243F_6A88_85A3_08D3 ^ (bytes.len() as u64).wrapping_mul(K);
+    let mut chunks = bytes.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        h = (h ^ w).wrapping_mul(K).rotate_left(29);
+    }
+    let mut tail = [0u8; 8];
+    let rest = chunks.remainder();
+    tail[..rest.len()].copy_from_slice(rest);
+    h = (h ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+    h ^= h >> 32;
+    h.wrapping_mul(K) ^ (h >> 29)
+}

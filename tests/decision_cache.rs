@@ -1,0 +1,123 @@
+//! The decision cache (`.baton/decisions.cache`) lets the context pack skip re-reading
+//! decisions whose bytes it has seen. It must never change what is shown: after every kind of
+//! change to the files (appends, a torn line, edits in the middle, a hand edit that keeps the
+//! size and modification time, an `end`, a damaged cache), the newest decisions read through
+//! it equal the tail of the full read, which does not use it.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use baton::store::generate::generate_seed_history;
+use baton::store::ops::Store;
+use baton::store::snapshot::{load_board, load_board_newest};
+
+fn cache_file(dir: &Path) -> PathBuf {
+    dir.join(".baton").join("decisions.cache")
+}
+
+/// Reads the newest decisions twice (the second read uses what the first cached) and checks
+/// both against the full read. Returns the newest decision's text.
+fn assert_agree(dir: &Path) -> String {
+    let store = Store::open(dir).unwrap();
+    let full = load_board(&store).unwrap();
+    for round in 0..2 {
+        for n in [1, 10, full.decisions.len() + 1] {
+            let newest = load_board_newest(&store, n).unwrap();
+            let tail = &full.decisions[full.decisions.len().saturating_sub(n)..];
+            assert_eq!(newest.decisions, tail, "{n} newest, round {round}");
+            assert_eq!(newest.problems, full.problems, "round {round}");
+        }
+    }
+    full.decisions.last().unwrap().decision.clone()
+}
+
+fn append(path: &Path, text: &str) {
+    let mut all = fs::read_to_string(path).unwrap();
+    all.push_str(text);
+    fs::write(path, all).unwrap();
+}
+
+/// Replaces the first `from` in the file with `to`, keeping its modification time.
+fn edit_in_place(path: &Path, from: &str, to: &str) {
+    let modified = fs::metadata(path).unwrap().modified().unwrap();
+    let text = fs::read_to_string(path).unwrap();
+    assert!(text.contains(from), "{from} in {}", path.display());
+    fs::write(path, text.replacen(from, to, 1)).unwrap();
+    let file = fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(modified).unwrap();
+}
+
+#[test]
+fn the_cache_follows_every_change_to_the_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sessions");
+    generate_seed_history(&dir, 40).unwrap();
+    let log = dir.join("DECISIONS_LOG.json");
+    let kb = dir.join("UNIFIED_KNOWLEDGE.json");
+
+    assert_agree(&dir);
+    assert!(cache_file(&dir).is_file(), "the first read leaves a cache");
+
+    // Appended lines: a repeat of an old decision in other words, a bad line, a newest one,
+    // and a torn last line (the cache covers whole lines only).
+    append(
+        &log,
+        concat!(
+            "{\"decision\": \"drop THE custom code for database backups in favour of the library default (ROTA-100)!\", \"reasoning\": \"again\"}\n",
+            "not json\n",
+            "{\"decision\": \"Newest of all\", \"date\": \"2099-01-02\"}\n",
+            "{\"decision\": \"Torn",
+        ),
+    );
+    assert_eq!(assert_agree(&dir), "Newest of all");
+    append(&log, " no more\", \"date\": \"2099-01-03\"}\n");
+    assert_eq!(assert_agree(&dir), "Torn no more");
+
+    // An edit in the middle of the log: the cached prefix no longer matches.
+    edit_in_place(
+        &log,
+        "{\"decision\":\"Drop the custom code",
+        "{\"date\":\"2100-01-01\",\"decision\":\"Dropped the custom code",
+    );
+    assert!(assert_agree(&dir).starts_with("Dropped the custom code"));
+
+    // A hand edit of the knowledge base that keeps its size and modification time.
+    let text = fs::read_to_string(&kb).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let first = &doc["core_decisions"][0];
+    let (first_text, first_date) = (first["decision"].as_str().unwrap(), &first["date"]);
+    let id_and_date = format!("\"id\": \"decision-001\",\n      \"date\": {first_date}");
+    edit_in_place(
+        &kb,
+        &id_and_date,
+        "\"id\": \"decision-001\",\n      \"date\": \"2101-01-14\"",
+    );
+    assert_eq!(fs::read_to_string(&kb).unwrap().len(), text.len());
+    assert_eq!(assert_agree(&dir), first_text);
+
+    // A damaged cache is ignored and rewritten; a missing one is rebuilt.
+    fs::write(cache_file(&dir), b"BATONDC1 but not really").unwrap();
+    assert_agree(&dir);
+    assert!(fs::read(cache_file(&dir)).unwrap().len() > 100);
+    fs::remove_file(cache_file(&dir)).unwrap();
+    assert_agree(&dir);
+    assert!(cache_file(&dir).is_file());
+}
+
+#[test]
+fn an_unchanged_directory_does_not_rewrite_the_cache() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sessions");
+    generate_seed_history(&dir, 20).unwrap();
+    assert_agree(&dir);
+    let before = fs::read(cache_file(&dir)).unwrap();
+    let inode_time = fs::metadata(cache_file(&dir)).unwrap().modified().unwrap();
+    assert_agree(&dir);
+    assert_eq!(fs::read(cache_file(&dir)).unwrap(), before);
+    assert_eq!(
+        fs::metadata(cache_file(&dir)).unwrap().modified().unwrap(),
+        inode_time
+    );
+}
