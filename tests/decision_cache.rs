@@ -9,6 +9,7 @@ mod common;
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use baton::store::decision_cache::DecisionCache;
 use baton::store::generate::generate_seed_history;
 use baton::store::ops::Store;
 use baton::store::snapshot::{load_board, load_board_newest};
@@ -120,4 +121,64 @@ fn an_unchanged_directory_does_not_rewrite_the_cache() {
         fs::metadata(cache_file(&dir)).unwrap().modified().unwrap(),
         inode_time
     );
+}
+
+/// The knowledge-base entry as text: keys by their text, not their numbers (which depend on
+/// the order the cache met them in).
+fn knowledge_entry(bytes: &[u8]) -> Option<String> {
+    let cache = DecisionCache::decode(bytes);
+    let k = cache.knowledge.as_ref()?;
+    let keys = cache.keys.keys();
+    let heads: Vec<(Option<&str>, Option<&str>)> = k
+        .heads
+        .iter()
+        .map(|h| (h.key.map(|i| keys[i as usize].as_ref()), h.date.as_deref()))
+        .collect();
+    Some(format!(
+        "{} {} {:?} {:?} {:?}",
+        k.len, k.hash, k.span, k.shape, heads
+    ))
+}
+
+#[test]
+fn end_keeps_the_cache_entry_of_the_file_it_writes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sessions");
+    generate_seed_history(&dir, 30).unwrap();
+    assert_agree(&dir);
+    let run = |args: &[&str]| {
+        let mut cmd = common::baton_cmd();
+        cmd.arg("--dir").arg(&dir).args(args);
+        common::stdout_of(&mut cmd)
+    };
+    run(&["start", "--quiet", "--id", "2099-01-01-001"]);
+    run(&[
+        "--session",
+        "2099-01-01-001",
+        "log",
+        "decision",
+        "Brand new",
+        "--why",
+        "x",
+    ]);
+    let old = load_board(&Store::open(&dir).unwrap()).unwrap().decisions[0]
+        .decision
+        .to_uppercase();
+    run(&["--session", "2099-01-01-001", "log", "decision", &old]);
+    run(&["--session", "2099-01-01-001", "end", "--summary", "done"]);
+
+    // `end` left an entry for the file it wrote, equal to one built from scratch.
+    let kb = fs::read_to_string(dir.join("UNIFIED_KNOWLEDGE.json")).unwrap();
+    let after_end = fs::read(cache_file(&dir)).unwrap();
+    assert!(
+        DecisionCache::decode(&after_end)
+            .knowledge_for(&kb)
+            .is_some()
+    );
+    assert_agree(&dir);
+    fs::remove_file(cache_file(&dir)).unwrap();
+    assert_agree(&dir);
+    let rebuilt = fs::read(cache_file(&dir)).unwrap();
+    assert!(knowledge_entry(&after_end).is_some());
+    assert_eq!(knowledge_entry(&after_end), knowledge_entry(&rebuilt));
 }

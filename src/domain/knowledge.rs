@@ -4,6 +4,7 @@
 //! edits only the fields it owns, so every field baton does not know survives untouched and
 //! in its place.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use serde::Serialize;
@@ -85,20 +86,31 @@ impl Knowledge {
     }
 
     /// The same text read before: `core_decisions` is the array at `span`, whose `shape` a
-    /// scan found then. Only the rest of the file is parsed. `None` when the text around the
-    /// span does not parse as it did (then the caller parses it all).
-    pub fn parse_known(text: &str, span: Range<usize>, shape: Shape) -> Option<Knowledge> {
-        let list = text.get(span.clone())?;
+    /// scan found then. Only the rest of the file is parsed, and the array keeps `text`'s
+    /// buffer. `Err(text)` when the text around the span does not parse as it did (then the
+    /// caller parses it all).
+    pub fn parse_known(
+        mut text: String,
+        span: Range<usize>,
+        shape: Shape,
+    ) -> Result<Knowledge, String> {
+        let Some(list) = text.get(span.clone()) else {
+            return Err(text);
+        };
         if !list.starts_with('[') || shape.depth >= MAX_DEPTH {
-            return None;
+            return Err(text);
         }
         let rest = [&text[..span.start], "[]", &text[span.end..]].concat();
-        let (mut k, rest_span) = Self::parse_keeping_decisions_raw(&rest)?;
-        if rest_span != Some(span.start..span.start + 2) {
-            return None;
+        let Some((mut k, Some(rest_span))) = Self::parse_keeping_decisions_raw(&rest) else {
+            return Err(text);
+        };
+        if rest_span != (span.start..span.start + 2) {
+            return Err(text);
         }
-        k.raw_decisions = Some(RawList::trusted(list.to_string(), shape));
-        Some(k)
+        text.truncate(span.end);
+        text.drain(..span.start);
+        k.raw_decisions = Some(RawList::trusted(text, shape));
+        Ok(k)
     }
 
     /// `None` whenever the full parse might say something else: then it runs and reports.
@@ -363,26 +375,41 @@ impl Knowledge {
 
     /// The file's text: pretty JSON, two-space indent, as `serde_json` writes it.
     pub fn to_pretty_json(&self) -> String {
+        self.to_pretty_json_parts().concat()
+    }
+
+    /// [`Knowledge::to_pretty_json`] in three parts: what comes before `core_decisions`' text,
+    /// that text, and what follows (the last two empty when it is not kept as text), so that
+    /// it is written without being copied.
+    pub fn to_pretty_json_parts(&self) -> [Cow<'_, str>; 3] {
         let Some(raw) = &self.raw_decisions else {
             let mut text = serde_json::to_string_pretty(&self.doc).unwrap_or_else(|_| "{}".into());
             text.push('\n');
-            return text;
+            return [text.into(), "".into(), "".into()];
         };
         // The same layout written field by field, `core_decisions` as the text it is.
-        let mut text = String::with_capacity(raw.text().len() + 64 * 1024);
-        text.push('{');
+        let mut before = String::with_capacity(64 * 1024);
+        let mut after = String::new();
+        before.push('{');
+        let mut seen = false;
         for (i, (key, value)) in self.doc.iter().enumerate() {
+            let text = if seen { &mut after } else { &mut before };
             text.push_str(if i == 0 { "\n  " } else { ",\n  " });
             text.push_str(&serde_json::to_string(key).unwrap_or_default());
             text.push_str(": ");
             if key == CORE_DECISIONS {
-                text.push_str(raw.text());
+                seen = true;
             } else {
                 text.push_str(&indent(&pretty(value), "  "));
             }
         }
-        text.push_str("\n}\n");
-        text
+        if !seen {
+            // The placeholder holds its place; without one the list goes last, never lost.
+            before.push_str(if self.doc.is_empty() { "\n  " } else { ",\n  " });
+            before.push_str("\"core_decisions\": ");
+        }
+        after.push_str("\n}\n");
+        [before.into(), raw.text().into(), after.into()]
     }
 }
 
@@ -569,6 +596,44 @@ mod tests {
             if text != compact_seed && text != REPAIRED {
                 assert_eq!(fast.to_pretty_json(), slow.to_pretty_json());
             }
+        }
+    }
+
+    #[test]
+    fn a_text_read_before_is_read_again_from_its_span_alone() {
+        let text = seed().to_pretty_json();
+        let (Doc::Ok(full), Some(span)) = Knowledge::parse_located("k", &text) else {
+            panic!("kept as text");
+        };
+        assert!(text[span.clone()].starts_with('[') && text[span.clone()].ends_with(']'));
+        let shape = full.raw_decisions().unwrap().shape().clone();
+        let mut known = Knowledge::parse_known(text.clone(), span.clone(), shape.clone()).unwrap();
+        assert_eq!(known, full);
+        // Written in parts, the span is where the list is, and the text is what it was.
+        let parts = known.to_pretty_json_parts();
+        assert_eq!(parts.concat(), text);
+        assert_eq!(parts[0].len()..parts[0].len() + parts[1].len(), span);
+        known.merge_session(&session("a", &["One"]));
+        let parts = known.to_pretty_json_parts();
+        let (Doc::Ok(reread), Some(respan)) = Knowledge::parse_located("k", &parts.concat()) else {
+            panic!("kept as text");
+        };
+        assert_eq!(respan, parts[0].len()..parts[0].len() + parts[1].len());
+        assert_eq!(reread.core_decisions(), known.core_decisions());
+        assert_eq!(
+            reread.raw_decisions().unwrap().shape(),
+            known.raw_decisions().unwrap().shape()
+        );
+        // A span that is not the list's hands the text back untouched.
+        for wrong in [
+            0..text.len(),
+            span.start + 1..span.end,
+            span.start..text.len() + 1,
+        ] {
+            assert_eq!(
+                Knowledge::parse_known(text.clone(), wrong, shape.clone()),
+                Err(text.clone())
+            );
         }
     }
 

@@ -98,11 +98,12 @@ impl RawList {
         if items.is_empty() {
             return;
         }
+        // In place: the text is megabytes, and only its closing bracket changes.
         let body = self.text.trim_end();
         let body = body.strip_suffix(']').unwrap_or(body).trim_end();
         let empty = body == "[";
-        let mut text = String::with_capacity(self.text.len() + items.len() * 512);
-        text.push_str(body);
+        self.text.truncate(body.len());
+        let text = &mut self.text;
         let tracked = self.shape.starts.len() == self.shape.items;
         for (i, item) in items.iter().enumerate() {
             text.push_str(if empty && i == 0 { "\n    " } else { ",\n    " });
@@ -112,7 +113,6 @@ impl RawList {
             text.push_str(&indent(&pretty(item), "    "));
         }
         text.push_str("\n  ]");
-        self.text = text;
         for item in items {
             self.shape.items += 1;
             self.shape.max_id = self.shape.max_id.max(item_id(item));

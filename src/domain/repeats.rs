@@ -26,11 +26,18 @@ pub fn repeat_key(text: &str) -> Option<String> {
 pub struct KeyTable<'a> {
     keys: Vec<Cow<'a, str>>,
     index: Option<FxHashMap<String, u32>>,
+    /// Lookups made by scanning `keys`: the first few are (an `end` adds a decision or
+    /// two to 25,000 keys); building the map pays off after that.
+    scans: u32,
 }
 
 impl<'a> KeyTable<'a> {
     pub fn from_keys(keys: Vec<Cow<'a, str>>) -> Self {
-        KeyTable { keys, index: None }
+        KeyTable {
+            keys,
+            index: None,
+            scans: 0,
+        }
     }
 
     pub fn keys(&self) -> &[Cow<'a, str>] {
@@ -47,7 +54,19 @@ impl<'a> KeyTable<'a> {
 
     /// The number of `text`'s key, added if new.
     pub fn key_of(&mut self, text: &str) -> Option<u32> {
+        const SCANS: u32 = 8;
         let key = repeat_key(text)?;
+        if self.index.is_none() && self.scans < SCANS {
+            self.scans += 1;
+            let id = match self.keys.iter().position(|k| *k == key) {
+                Some(i) => i as u32,
+                None => {
+                    self.keys.push(Cow::Owned(key));
+                    self.keys.len() as u32 - 1
+                }
+            };
+            return Some(id);
+        }
         let keys = &self.keys;
         let index = self.index.get_or_insert_with(|| {
             let mut map = FxHashMap::default();
@@ -229,6 +248,43 @@ mod tests {
             .map(|(t, w)| (t.to_string(), w.map(String::from)))
             .collect();
         assert_eq!(shown, expected);
+    }
+
+    /// Keys found by scanning (the first few lookups) and by the map (after) are the same.
+    #[test]
+    fn keys_are_numbered_by_first_sight_however_they_are_found() {
+        let texts: Vec<String> = (0..120)
+            .map(|i| match i % 3 {
+                0 => format!("Decision {}", i % 40),
+                1 => format!("✅ decision  {}.", i % 40),
+                _ => "   ".to_string(),
+            })
+            .collect();
+        let mut naive: Vec<String> = Vec::new();
+        let expected: Vec<Option<u32>> = texts
+            .iter()
+            .map(|t| {
+                let key = repeat_key(t)?;
+                let at = naive.iter().position(|k| *k == key).unwrap_or_else(|| {
+                    naive.push(key);
+                    naive.len() - 1
+                });
+                Some(at as u32)
+            })
+            .collect();
+        let mut one_by_one = KeyTable::default();
+        let ids: Vec<Option<u32>> = texts.iter().map(|t| one_by_one.key_of(t)).collect();
+        assert_eq!(ids, expected);
+        let loaded: Vec<Cow<str>> = naive[..5]
+            .iter()
+            .map(|k| Cow::Borrowed(k.as_str()))
+            .collect();
+        let mut from_cache = KeyTable::from_keys(loaded);
+        assert_eq!(
+            from_cache.key_ids(texts.iter().map(String::as_str)),
+            expected
+        );
+        assert_eq!(from_cache.len(), naive.len());
     }
 
     #[test]

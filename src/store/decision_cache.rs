@@ -17,6 +17,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use crate::domain::knowledge::Knowledge;
 use crate::domain::problem::{Problem, Severity};
 use crate::domain::raw_list::Shape;
 use crate::domain::repeats::KeyTable;
@@ -86,6 +87,39 @@ impl<'c> DecisionCache<'c> {
                 .get(..l.prefix_len)
                 .is_some_and(|prefix| hash(prefix) == l.prefix_hash)
         })
+    }
+
+    /// baton wrote the knowledge base from `k` (`len` bytes hashing to `hash`, the decisions'
+    /// text at `span`), `k` having been read through this cache's entry and appended to
+    /// since: the entry now describes the new file, with the appended decisions' heads (only
+    /// those are decoded). Anything but an append drops the entry.
+    pub fn knowledge_written(&mut self, k: &Knowledge, len: usize, hash: u64, span: Range<usize>) {
+        let (Some(old), Some(raw)) = (self.knowledge.take(), k.raw_decisions()) else {
+            return;
+        };
+        let shape = raw.shape().clone();
+        let known = old.heads.len();
+        if shape.items < known || shape.starts.len() != shape.items {
+            return;
+        }
+        let added = k.core_decisions_at(&(known..shape.items).collect::<Vec<_>>());
+        if known + added.len() != shape.items {
+            return;
+        }
+        let mut heads = old.heads;
+        for d in added {
+            heads.push(CachedHead {
+                key: self.keys.key_of(&d.decision),
+                date: d.date.map(Cow::Owned),
+            });
+        }
+        self.knowledge = Some(KnowledgeEntry {
+            len,
+            hash,
+            span,
+            shape,
+            heads,
+        });
     }
 
     pub fn encode(&self) -> Vec<u8> {

@@ -157,9 +157,9 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}{TEMP_MARKER}{}-{n}", std::process::id()))
 }
 
-/// Writes `bytes` to a new temp file beside `path` and fsyncs it; the caller moves it into
-/// place (or removes it).
-fn write_temp(path: &Path, bytes: &[u8]) -> Result<PathBuf, FsError> {
+/// Writes `parts`, one after the other, to a new temp file beside `path` and fsyncs it; the
+/// caller moves it into place (or removes it).
+fn write_temp(path: &Path, parts: &[&[u8]]) -> Result<PathBuf, FsError> {
     let dir = parent_of(path);
     fs::create_dir_all(dir).map_err(io_err(dir))?;
     let tmp = temp_path(path);
@@ -168,7 +168,9 @@ fn write_temp(path: &Path, bytes: &[u8]) -> Result<PathBuf, FsError> {
         .create_new(true)
         .open(&tmp)
         .and_then(|mut file| {
-            file.write_all(bytes)?;
+            for part in parts {
+                file.write_all(part)?;
+            }
             file.sync_all()
         });
     match written {
@@ -186,7 +188,13 @@ fn write_temp(path: &Path, bytes: &[u8]) -> Result<PathBuf, FsError> {
 /// Writes a whole file so that a reader sees either the old or the new content, whoever
 /// crashes when: temp file in the same directory → fsync → rename → fsync the directory.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
-    let tmp = write_temp(path, bytes)?;
+    atomic_write_parts(path, &[bytes])
+}
+
+/// [`atomic_write`] of `parts` joined, without joining them in memory (a knowledge base is
+/// megabytes, most of them one part kept as read).
+pub fn atomic_write_parts(path: &Path, parts: &[&[u8]]) -> Result<(), FsError> {
+    let tmp = write_temp(path, parts)?;
     if let Err(e) = fs::rename(&tmp, path) {
         let _ = fs::remove_file(&tmp);
         return Err(FsError::Io {
@@ -221,7 +229,7 @@ pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
 /// Like [`atomic_write`] but refuses to replace an existing file (for immutable archives).
 /// Returns `false` when the file already existed.
 pub fn atomic_create(path: &Path, bytes: &[u8]) -> Result<bool, FsError> {
-    let tmp = write_temp(path, bytes)?;
+    let tmp = write_temp(path, &[bytes])?;
     // A hard link fails if the target exists, so creation is atomic and exclusive.
     let linked = fs::hard_link(&tmp, path);
     let _ = fs::remove_file(&tmp);

@@ -22,13 +22,17 @@ use crate::domain::template::Template;
 use crate::domain::time::format_timestamp;
 
 use super::StoreError;
+use super::binary::Hasher64;
 use super::config::{self, ConfigError};
-use super::fsio::{FileLock, atomic_create, atomic_write, lock, lock_timeout, read_optional};
+use super::decision_cache::{self, DecisionCache};
+use super::fsio::{
+    FileLock, atomic_create, atomic_write, atomic_write_parts, lock, lock_timeout, read_optional,
+};
 use super::git;
 use super::layout::{self, Layout};
 use super::read::{
-    self, ActiveSession, SessionSource, list_dir, read_archived, read_current, read_events,
-    read_text,
+    self, ActiveSession, KnowledgeRead, SessionSource, list_dir, read_archived, read_current,
+    read_events, read_knowledge_cached, read_text,
 };
 
 pub struct Store {
@@ -358,8 +362,12 @@ impl Store {
         let record = scrub(&record, &self.allow, "session", &mut notes);
 
         // What the knowledge base will hold after the merge, for time travel; read once and
-        // written by `finish_locked` (the lock is held throughout).
-        let merged = match self.read_knowledge_doc(&mut Vec::new())? {
+        // written by `finish_locked` (the lock is held throughout). The decision cache spares
+        // re-reading `core_decisions` when the file is as the cache last saw it.
+        let cache_bytes = decision_cache::load(&self.layout);
+        let mut cache = DecisionCache::decode(&cache_bytes);
+        let (doc, cached) = self.read_knowledge_doc(&cache)?;
+        let merged = match doc {
             Some(Doc::Ok(mut k)) => {
                 k.merge_session(&record);
                 Some(k)
@@ -411,7 +419,8 @@ impl Store {
             Some(SessionSource::Current(path)) => atomic_write(path, &pretty(&record))?,
             None => {}
         }
-        let refused = self.finish_locked(&id, &guard, merged)?;
+        let known = merged.map(|k| (k, cached, &mut cache));
+        let refused = self.finish_locked(&id, &guard, known)?;
         Ok(EndOutcome {
             session_id: id.clone(),
             handoff: handoff_path,
@@ -442,15 +451,14 @@ impl Store {
         }
     }
 
+    /// The knowledge base, and whether `cache` held its text (then `core_decisions` was
+    /// taken as the cache describes it rather than read again).
     fn read_knowledge_doc(
         &self,
-        problems: &mut Vec<Problem>,
-    ) -> Result<Option<Doc<Knowledge>>, StoreError> {
-        let path = self.layout.knowledge();
-        let Some(text) = read_text(&self.layout, &path, problems)? else {
-            return Ok(None);
-        };
-        Ok(Some(Knowledge::parse(&self.layout.display(&path), &text)))
+        cache: &DecisionCache,
+    ) -> Result<(Option<Doc<Knowledge>>, bool), StoreError> {
+        let (file, how) = read_knowledge_cached(&self.layout, cache)?;
+        Ok((file.doc, how == KnowledgeRead::Cached))
     }
 
     /// The handoff file already written for session `id`, if any: the seed-shaped name for
@@ -513,12 +521,13 @@ impl Store {
 
     /// The steps of `end` after the archive exists: logs once, then the knowledge base.
     /// Holding `_guard` proves the caller has the lock. `merged` is the knowledge base with
-    /// this session merged, when the caller has just read it under the same lock.
+    /// this session merged, when the caller has just read it under the same lock, with
+    /// whether the decision cache held the text it was read from, and that cache.
     fn finish_locked(
         &self,
         id: &str,
         _guard: &FileLock,
-        merged: Option<Knowledge>,
+        merged: Option<(Knowledge, bool, &mut DecisionCache)>,
     ) -> Result<Vec<Problem>, StoreError> {
         let marker = self.layout.unmerged(id);
         let mut problems = Vec::new();
@@ -563,11 +572,11 @@ impl Store {
         if events.exists() {
             std::fs::remove_file(&events).map_err(super::fsio::io_err(&events))?;
         }
-        let mut knowledge = match merged {
-            Some(k) => k,
-            None => match self.read_knowledge_doc(&mut Vec::new())? {
-                None => Knowledge::default(),
-                Some(Doc::Ok(k)) => k,
+        let (mut knowledge, cached, cache) = match merged {
+            Some((k, cached, cache)) => (k, cached, Some(cache)),
+            None => match self.read_knowledge_doc(&DecisionCache::default())?.0 {
+                None => (Knowledge::default(), false, None),
+                Some(Doc::Ok(k)) => (k, false, None),
                 Some(Doc::Broken { problem, .. }) => {
                     problems.push(problem);
                     return Ok(problems);
@@ -576,10 +585,18 @@ impl Store {
         };
         // Idempotent: a no-op when `merged` already holds this session.
         knowledge.merge_session(record);
-        atomic_write(
-            &self.layout.knowledge(),
-            knowledge.to_pretty_json().as_bytes(),
-        )?;
+        let parts = knowledge.to_pretty_json_parts();
+        let bytes = parts.each_ref().map(|p| p.as_bytes());
+        atomic_write_parts(&self.layout.knowledge(), &bytes)?;
+        // The cache's entry followed the file: it now describes what was just written.
+        if let (Some(cache), true) = (cache, cached) {
+            let len = bytes.iter().map(|b| b.len()).sum();
+            let mut hasher = Hasher64::new(len);
+            bytes.iter().for_each(|b| hasher.update(b));
+            let span = bytes[0].len()..bytes[0].len() + bytes[1].len();
+            cache.knowledge_written(&knowledge, len, hasher.finish(), span);
+            decision_cache::save(&self.layout, cache);
+        }
         std::fs::remove_file(&marker).map_err(super::fsio::io_err(&marker))?;
         Ok(problems)
     }

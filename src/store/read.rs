@@ -90,15 +90,21 @@ pub fn read_knowledge_cached(
         return Ok((file, KnowledgeRead::Missing));
     };
     let clean = problems.is_empty();
-    if let Some(entry) = cache.knowledge_for(&text).filter(|_| clean)
-        && let Some(k) = Knowledge::parse_known(&text, entry.span.clone(), entry.shape.clone())
-    {
-        let file = KnowledgeFile {
-            doc: Some(Doc::Ok(k)),
-            problems,
-        };
-        return Ok((file, KnowledgeRead::Cached));
-    }
+    let text = match cache.knowledge_for(&text).filter(|_| clean) {
+        Some(entry) => {
+            match Knowledge::parse_known(text, entry.span.clone(), entry.shape.clone()) {
+                Ok(k) => {
+                    let file = KnowledgeFile {
+                        doc: Some(Doc::Ok(k)),
+                        problems,
+                    };
+                    return Ok((file, KnowledgeRead::Cached));
+                }
+                Err(text) => text,
+            }
+        }
+        None => text,
+    };
     let (doc, span) = Knowledge::parse_located(&layout.display(&path), &text);
     if let Some(p) = doc.problem() {
         problems.push(p.clone());
