@@ -125,6 +125,18 @@ fn main() {
             &ctx,
             Some(&base),
         );
+        // The first read after the decision cache is lost (or baton never ran here): every
+        // decision is read, and the cache is written.
+        let cache = dir.join(".baton/decisions.cache");
+        let cold = time(15, || {
+            let _ = std::fs::remove_file(&cache);
+            baton(dir, &["context", "--no-health"])
+        });
+        row(
+            &format!("`baton context --no-health` ({label}), no decision cache"),
+            &cold,
+            Some(&base),
+        );
     }
 
     // A process start, the lock, one appended line.
