@@ -4,7 +4,8 @@
 //! - CPU time (user+system, from /proc/PID/stat) used over 30 s with nothing happening;
 //! - the delay from a handoff written on disk to the screen showing it (20 samples).
 //!
-//! Set BATON_BENCH_IDLE_SECS to shorten the idle window.
+//! Set BATON_BENCH_IDLE_SECS to shorten the idle window, and BATON_BENCH_SESSIONS=N to run on a
+//! generated history of N sessions in the seed's layout instead (10,000: the size).
 
 use std::io::Read;
 use std::num::NonZeroU16;
@@ -48,18 +49,29 @@ fn main() {
     let bin = binary();
     let tmp = tempfile::tempdir().unwrap();
     let dir = tmp.path().join("docs/sessions");
-    std::fs::create_dir_all(dir.join("SESSION_HANDOFFS")).unwrap();
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed");
-    std::fs::copy(
-        fixtures.join("UNIFIED_KNOWLEDGE.repaired.json"),
-        dir.join("UNIFIED_KNOWLEDGE.json"),
-    )
-    .unwrap();
-    std::fs::copy(
-        fixtures.join("handoff_section3.md"),
-        dir.join("SESSION_HANDOFFS/2025-11-15_session_1.md"),
-    )
-    .unwrap();
+    let sessions: usize = std::env::var("BATON_BENCH_SESSIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let first_seen = if sessions > 0 {
+        baton::store::generate::generate_seed_history(&dir, sessions).unwrap();
+        println!("on a generated history of {sessions} sessions (seed layout)");
+        "_session_"
+    } else {
+        std::fs::create_dir_all(dir.join("SESSION_HANDOFFS")).unwrap();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/seed");
+        std::fs::copy(
+            fixtures.join("UNIFIED_KNOWLEDGE.repaired.json"),
+            dir.join("UNIFIED_KNOWLEDGE.json"),
+        )
+        .unwrap();
+        std::fs::copy(
+            fixtures.join("handoff_section3.md"),
+            dir.join("SESSION_HANDOFFS/2025-11-15_session_1.md"),
+        )
+        .unwrap();
+        "2025-11-15_session_1.md"
+    };
 
     let pair = native_pty_system()
         .openpty(PtySize {
@@ -103,13 +115,14 @@ fn main() {
         }
         start.elapsed()
     };
-    wait_for("2025-11-15_session_1.md");
+    wait_for(first_seen);
 
     let idle_secs: u64 = std::env::var("BATON_BENCH_IDLE_SECS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(30);
-    std::thread::sleep(Duration::from_secs(1));
+    // The whole history is read after the first frame; idle starts after that.
+    std::thread::sleep(Duration::from_secs(if sessions > 0 { 3 } else { 1 }));
     let before = cpu_ticks(pid);
     std::thread::sleep(Duration::from_secs(idle_secs));
     let used = cpu_ticks(pid) - before;
@@ -121,7 +134,7 @@ fn main() {
 
     let mut samples = Vec::new();
     for i in 0..20 {
-        let name = format!("2025-12-{:02}_session_1.md", i + 1);
+        let name = format!("2099-12-{:02}_session_1.md", i + 1);
         std::fs::write(
             dir.join("SESSION_HANDOFFS").join(&name),
             format!("# Session Handoff\n\n## Quick Summary\nsample {i}\n"),

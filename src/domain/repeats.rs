@@ -88,16 +88,25 @@ impl<'a> KeyTable<'a> {
     /// The key of each text. Most repeats are exact copies, found by their text alone; only
     /// texts not seen before are normalized.
     pub fn key_ids<'t>(&mut self, texts: impl Iterator<Item = &'t str>) -> Vec<Option<u32>> {
+        self.key_ids_seen(&mut SeenTexts::default(), texts)
+    }
+
+    /// [`KeyTable::key_ids`], remembering texts across calls in `seen` (the knowledge base
+    /// and the log hold the same decisions: each is normalized once).
+    pub fn key_ids_seen<'t>(
+        &mut self,
+        seen: &mut SeenTexts<'t>,
+        texts: impl Iterator<Item = &'t str>,
+    ) -> Vec<Option<u32>> {
         let (low, _) = texts.size_hint();
-        let mut by_text: FxHashMap<&str, Option<u32>> = FxHashMap::default();
-        by_text.reserve(low);
+        seen.reserve(low);
         let mut out = Vec::with_capacity(low);
         for text in texts {
-            let id = match by_text.get(text) {
+            let id = match seen.get(text) {
                 Some(id) => *id,
                 None => {
                     let id = self.key_of(text);
-                    by_text.insert(text, id);
+                    seen.insert(text, id);
                     id
                 }
             };
@@ -106,6 +115,9 @@ impl<'a> KeyTable<'a> {
         out
     }
 }
+
+/// Texts already given a key, by their exact text.
+pub type SeenTexts<'t> = FxHashMap<&'t str, Option<u32>>;
 
 /// Groups numbered in the order of their first member (`None`: no text), from keys.
 pub fn groups_of(keys: &[Option<u32>], key_count: usize) -> Vec<Option<usize>> {

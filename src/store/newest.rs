@@ -11,7 +11,7 @@ use crate::domain::items::Decision;
 use crate::domain::json_doc::{Log, parse_lines_as, parse_log_as};
 use crate::domain::knowledge::Knowledge;
 use crate::domain::problem::Problem;
-use crate::domain::repeats::{groups_of, newest_decisions};
+use crate::domain::repeats::{SeenTexts, groups_of, newest_decisions};
 use crate::domain::text::numbered_lines;
 
 use super::binary::hash;
@@ -45,9 +45,21 @@ pub fn newest(
         log: cached_log,
     } = cache;
 
-    // The knowledge base's decisions: from the cache, or read as heads (text and date).
+    // The log: the cached prefix's records, then the lines after it.
+    let is_array = log.text.trim_start().starts_with('[');
+    let prefix = cached_log.as_ref().filter(|_| log.cached && !is_array);
+    let (start, lines_before) = prefix.map_or((0, 0), |p| (p.prefix_len, p.lines));
+    let tail: Log<DecisionHead> = if is_array {
+        parse_log_as(log.shown, log.text)
+    } else {
+        parse_lines_as(log.shown, &log.text[start..], lines_before)
+    };
+    // Decisions in both files are the same text: each is normalized once.
     let kb_heads;
     let kb_decisions;
+    let mut seen = SeenTexts::default();
+
+    // The knowledge base's decisions: from the cache, or read as heads (text and date).
     let mut new_kb: Option<Option<KnowledgeEntry>> = None;
     let (core_keys, core_dates): (Vec<Option<u32>>, Vec<Option<&str>>) =
         match (kb_read, cached_kb.as_ref()) {
@@ -58,7 +70,8 @@ pub fn newest(
             _ => match k.core_decision_heads() {
                 Some(heads) => {
                     kb_heads = heads;
-                    let ids = keys.key_ids(kb_heads.iter().map(|h| h.text.as_ref()));
+                    let texts = kb_heads.iter().map(|h| h.text.as_ref());
+                    let ids = keys.key_ids_seen(&mut seen, texts);
                     let dates: Vec<Option<&str>> =
                         kb_heads.iter().map(|h| h.date.as_deref()).collect();
                     new_kb = Some(match (kb_read, k.raw_decisions()) {
@@ -82,23 +95,19 @@ pub fn newest(
                     kb_decisions = k.core_decisions();
                     new_kb = Some(None);
                     (
-                        keys.key_ids(kb_decisions.iter().map(|d| d.decision.as_str())),
+                        keys.key_ids_seen(
+                            &mut seen,
+                            kb_decisions.iter().map(|d| d.decision.as_str()),
+                        ),
                         kb_decisions.iter().map(|d| d.date.as_deref()).collect(),
                     )
                 }
             },
         };
 
-    // The log: the cached prefix's records, then the lines after it.
-    let is_array = log.text.trim_start().starts_with('[');
-    let prefix = cached_log.as_ref().filter(|_| log.cached && !is_array);
-    let (start, lines_before) = prefix.map_or((0, 0), |p| (p.prefix_len, p.lines));
-    let tail: Log<DecisionHead> = if is_array {
-        parse_log_as(log.shown, log.text)
-    } else {
-        parse_lines_as(log.shown, &log.text[start..], lines_before)
-    };
-    let tail_keys = keys.key_ids(tail.records.iter().map(|r| r.value.text.as_ref()));
+    // The log's lines after the cached prefix.
+    let texts = tail.records.iter().map(|r| r.value.text.as_ref());
+    let tail_keys = keys.key_ids_seen(&mut seen, texts);
     let mut log_lines: Vec<usize> = Vec::new();
     let mut log_keys: Vec<Option<u32>> = Vec::new();
     let mut log_dates: Vec<Option<&str>> = Vec::new();
