@@ -730,3 +730,196 @@ fn commands_json_shapes_and_exit_codes() {
     // No match is not an error.
     run(&["search", "zzzznotfound"]).assert().success();
 }
+
+/// `git` in `dir` with author and committer dated `date`.
+fn git_at(dir: &Path, args: &[&str], date: &str) {
+    let status = std::process::Command::new("git")
+        .current_dir(dir)
+        .args(["-c", "commit.gpgsign=false"])
+        .args(args)
+        .env("GIT_AUTHOR_NAME", "Dev")
+        .env("GIT_AUTHOR_EMAIL", "dev@example.com")
+        .env("GIT_COMMITTER_NAME", "Dev")
+        .env("GIT_COMMITTER_EMAIL", "dev@example.com")
+        .env("GIT_AUTHOR_DATE", date)
+        .env("GIT_COMMITTER_DATE", date)
+        .status()
+        .expect("git runs");
+    assert!(status.success(), "git {args:?} failed");
+}
+
+/// A real git repository: `show` marks a decision stale when a commit changed the file it
+/// names after it was made, and `history --timeline` joins sessions, decisions, code,
+/// handoffs, pending work and the repository's commits (those no session recorded too),
+/// newest first, with the same marks.
+#[test]
+fn show_and_the_timeline_mark_files_changed_in_git_since() {
+    let tmp = tempfile::tempdir().unwrap();
+    let proj = tmp.path().join("proj");
+    let dir = proj.join("docs/sessions");
+    std::fs::create_dir_all(proj.join("src")).unwrap();
+    git_at(&proj, &["init", "-q"], "2025-11-14T12:00:00Z");
+    std::fs::write(proj.join("src/app.rs"), "fn main() {}\n").unwrap();
+    std::fs::write(proj.join("src/lib.rs"), "\n").unwrap();
+    git_at(&proj, &["add", "src"], "2025-11-14T12:00:00Z");
+    git_at(&proj, &["commit", "-qm", "initial"], "2025-11-14T12:00:00Z");
+    let baton = |now: &str, args: &[&str]| {
+        let mut cmd = baton_cmd();
+        cmd.current_dir(&proj)
+            .env("BATON_NOW", now)
+            .arg("--dir")
+            .arg(&dir)
+            .args(args);
+        stdout_of(&mut cmd)
+    };
+    baton("2025-11-15T08:00:00Z", &["init"]);
+    baton(
+        "2025-11-15T09:00:00Z",
+        &["start", "-q", "--id", "A", "--goal", "Split the app"],
+    );
+    std::fs::write(proj.join("src/lib.rs"), "pub mod app;\n").unwrap();
+    git_at(
+        &proj,
+        &["commit", "-qam", "wip: lib"],
+        "2025-11-15T09:30:00Z",
+    );
+    baton(
+        "2025-11-15T09:40:00Z",
+        &[
+            "log",
+            "decision",
+            "Split src/app.rs into modules",
+            "--why",
+            "too long",
+        ],
+    );
+    baton(
+        "2025-11-15T09:45:00Z",
+        &["log", "code", "src/lib.rs", "--note", "the modules"],
+    );
+    baton("2025-11-15T09:50:00Z", &["log", "next", "Write the docs"]);
+    baton("2025-11-15T10:00:00Z", &["end"]);
+    // After the session: src/app.rs changes (its decision goes stale), src/lib.rs does not.
+    std::fs::write(proj.join("src/app.rs"), "fn main() { run() }\n").unwrap();
+    git_at(
+        &proj,
+        &["commit", "-qam", "rewrite app"],
+        "2025-11-18T12:00:00Z",
+    );
+    let now = "2025-11-20T00:00:00Z";
+
+    // show: stale "changed", with when; the code entry is not stale; the window's commit
+    // only.
+    let v = json(&baton(now, &["show", "A", "--format", "json"]));
+    let a = &v["sessions"][0];
+    assert_eq!(
+        a["decisions"][0]["decision"],
+        "Split src/app.rs into modules"
+    );
+    let stale = &a["decisions"][0]["stale"];
+    assert_eq!(stale["reason"], "changed", "{a}");
+    assert_eq!(stale["path"], "src/app.rs");
+    assert!(
+        stale["at"].as_str().unwrap().starts_with("2025-11-18"),
+        "{stale}"
+    );
+    assert_eq!(a["code"][0]["path"], "src/lib.rs");
+    assert!(a["code"][0]["stale"].is_null(), "{a}");
+    let subjects: Vec<&str> = a["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, vec!["wip: lib"]);
+    let text = baton(now, &["show", "A"]);
+    assert!(
+        text.contains("Split src/app.rs into modules — why: too long  [stale: src/app.rs changed on 2025-11-18]"),
+        "{text}"
+    );
+
+    // The timeline, as text: newest first; the repository's commit after the session (of
+    // no session) first; the session's own commit once; nothing before the first session.
+    let text = baton(now, &["history", "--timeline"]);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(
+        lines[0].starts_with("2025-11-18 12:00  commit    ") && lines[0].ends_with(" rewrite app"),
+        "{text}"
+    );
+    for want in [
+        "2025-11-15 10:00  ended     Split the app (1.00 h)  · A",
+        "2025-11-15 10:00  pending   [medium] Write the docs  · A",
+        "2025-11-15 10:00  decision  Split src/app.rs into modules — why: too long  · A  [stale: src/app.rs changed on 2025-11-18]",
+        "2025-11-15 10:00  code      src/lib.rs — the modules  · A",
+        "2025-11-15 09:00  started   Split the app  · A",
+    ] {
+        assert!(lines.contains(&want), "{want:?} in\n{text}");
+    }
+    assert_eq!(
+        lines
+            .iter()
+            .filter(|l| l.ends_with("wip: lib  · A"))
+            .count(),
+        1,
+        "{text}"
+    );
+    assert!(lines.iter().any(|l| l.contains("  handoff   ")), "{text}");
+    assert!(!text.contains("initial"), "{text}");
+
+    // As JSON, with the range kept.
+    let t = json(&baton(now, &["history", "--timeline", "--format", "json"]));
+    let entries = t["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), lines.len());
+    let first = &entries[0];
+    assert_eq!(first["kind"], "commit");
+    assert_eq!(first["title"], "rewrite app");
+    assert!(first["session_id"].is_null());
+    for key in [
+        "at",
+        "kind",
+        "session_id",
+        "title",
+        "detail",
+        "paths",
+        "stale",
+    ] {
+        assert!(first.get(key).is_some(), "entry lacks {key}");
+    }
+    let decision = entries.iter().find(|e| e["kind"] == "decision").unwrap();
+    assert_eq!(decision["session_id"], "A");
+    assert_eq!(decision["paths"][0], "src/app.rs");
+    assert_eq!(decision["stale"]["reason"], "changed");
+    let since = json(&baton(
+        now,
+        &[
+            "history",
+            "--timeline",
+            "--since",
+            "2025-11-16",
+            "--format",
+            "json",
+        ],
+    ));
+    let titles: Vec<&str> = since["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, vec!["rewrite app"]);
+    let none = json(&baton(
+        now,
+        &[
+            "history",
+            "--timeline",
+            "--until",
+            "2025-11-14",
+            "--format",
+            "json",
+        ],
+    ));
+    assert_eq!(none["entries"].as_array().unwrap().len(), 0);
+    // The listing without --timeline is unchanged.
+    let listing = json(&baton(now, &["history", "--format", "json"]));
+    assert_eq!(listing["sessions"][0]["id"], "A");
+}

@@ -5,13 +5,17 @@ mod common;
 
 use std::path::PathBuf;
 
+use baton::domain::catalog::Kind;
 use baton::domain::history::History;
+use baton::domain::search::{Hit, SearchResults};
 use baton::store::Store;
 use baton::store::generate::generate_history;
-use baton::store::history::{load_history, search, session_detail};
+use baton::store::history::{load_history, load_timeline, search, session_view};
+use baton::store::ops::StartRequest;
 use baton::store::snapshot::load_board;
 use baton::tui::action::{Action, Effect};
 use baton::tui::app::{App, Mode};
+use baton::tui::pane::Pane;
 use baton::tui::theme::Theme;
 use common::pty::Tui;
 use common::*;
@@ -175,19 +179,182 @@ fn search_answers_only_the_latest_query_and_enter_opens_the_hit() {
         result: Box::new(Ok(results.clone())),
     });
     assert_eq!(app.travel.results.as_deref(), Some(&results));
-    // Enter on the first hit that has a session opens that session (history first).
+    app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
+    assert_eq!(app.mode, Mode::Search { cursor: 0 });
+
+    // Enter on a decision: the directory as it stood at its session, the Decisions pane
+    // focused on that decision.
+    let (pos, hit) = first_hit(&results, Kind::Decision);
+    enter_hit(&mut app, pos);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_at_session(&app, &hit);
+    assert_eq!(app.focus, Pane::Decisions);
+    assert_eq!(selected_decision(&app).as_deref(), Some(hit.title.as_str()));
+
+    // Enter on a handoff: the Handoffs pane, that file selected and its text asked for.
+    let (pos, hit) = first_hit(&results, Kind::Handoff);
+    let file = hit.source.file.rsplit('/').next().unwrap().to_string();
+    press(&mut app, KeyCode::Char('s'));
+    let effects = enter_hit(&mut app, pos);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_at_session(&app, &hit);
+    assert_eq!(app.focus, Pane::Handoffs);
+    assert_eq!(app.selected_handoff().as_deref(), Some(file.as_str()));
+    assert!(
+        effects.contains(&Effect::LoadHandoff(file.clone())),
+        "{effects:?}"
+    );
+
+    // Enter on a session record or an insight: that session's view, as it stood.
+    for kind in [Kind::Session, Kind::Insight] {
+        let (pos, hit) = first_hit(&results, kind);
+        press(&mut app, KeyCode::Char('s'));
+        enter_hit(&mut app, pos);
+        let id = hit.session_id.clone().unwrap();
+        let index = history.session_index(&id).unwrap();
+        assert_eq!(app.mode, Mode::Session { index, scroll: 0 }, "{kind:?}");
+        assert_at_session(&app, &hit);
+        press(&mut app, KeyCode::Esc);
+    }
+}
+
+/// Search hits for `webhook` in the fixture, as the dashboard asks for them.
+fn webhook_hits(f: &Fixture) -> SearchResults {
+    let store = Store::open(&f.dir).unwrap();
+    let query = baton::domain::search::Query::parse("webhook").unwrap();
+    search(&store, &query, 200).unwrap()
+}
+
+/// Types `query` in the search box (`s`) and feeds the answer.
+fn search_for(app: &mut App, query: &str, results: &SearchResults) {
+    press(app, KeyCode::Char('s'));
+    for c in query.chars() {
+        press(app, KeyCode::Char(c));
+    }
+    app.update(Action::SearchResults {
+        query: query.into(),
+        result: Box::new(Ok(results.clone())),
+    });
+}
+
+/// The first hit of `kind` that has a session, and its position in the results.
+fn first_hit(results: &SearchResults, kind: Kind) -> (usize, Hit) {
     let pos = results
         .hits
         .iter()
-        .position(|h| h.session_id.is_some())
-        .unwrap();
+        .position(|h| h.kind == kind && h.session_id.is_some())
+        .unwrap_or_else(|| panic!("no {kind:?} hit"));
+    (pos, results.hits[pos].clone())
+}
+
+/// Moves the search cursor (from the top) to `pos` and presses Enter.
+fn enter_hit(app: &mut App, pos: usize) -> Vec<Effect> {
+    assert!(matches!(app.mode, Mode::Search { .. }), "{:?}", app.mode);
     for _ in 0..pos {
-        press(&mut app, KeyCode::Down);
+        press(app, KeyCode::Down);
     }
-    let effects = press(&mut app, KeyCode::Enter);
+    assert_eq!(app.mode, Mode::Search { cursor: pos });
+    press(app, KeyCode::Enter)
+}
+
+fn assert_at_session(app: &App, hit: &Hit) {
+    let id = hit.session_id.as_deref().unwrap();
+    assert!(app.in_past());
+    assert!(
+        app.travel.banner.contains(&format!("after session {id} (")),
+        "{} for {hit:?}",
+        app.travel.banner
+    );
+}
+
+fn selected_decision(app: &App) -> Option<String> {
+    app.selected_index(Pane::Decisions)
+        .map(|i| app.board.decisions[i].decision.clone())
+}
+
+/// Enter on a hit before the history is read asks for it and remembers the hit; the jump
+/// happens when the history arrives.
+#[test]
+fn enter_on_a_hit_before_the_history_is_read_jumps_when_it_arrives() {
+    let f = fixture(30);
+    let (mut app, history) = app(&f, 120, 40);
+    let results = webhook_hits(&f);
+    search_for(&mut app, "webhook", &results);
+    let (pos, hit) = first_hit(&results, Kind::Decision);
+    let effects = enter_hit(&mut app, pos);
     assert_eq!(effects, vec![Effect::LoadHistory]);
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(!app.in_past());
+    assert_eq!(app.notice.as_deref(), Some("reading the history…"));
+    // Whatever else happens meanwhile, the hit is kept for the history's arrival.
+    app.update(Action::Tick(at("2025-11-22T10:00:01Z")));
     app.update(Action::HistoryLoaded(Box::new(Ok(history))));
-    assert!(matches!(app.mode, Mode::Browser { .. }));
+    assert_eq!(app.mode, Mode::Normal);
+    assert_at_session(&app, &hit);
+    assert_eq!(app.focus, Pane::Decisions);
+    assert_eq!(selected_decision(&app).as_deref(), Some(hit.title.as_str()));
+    assert!(app.travel.wanted.is_none());
+    assert_eq!(app.notice, None);
+
+    // Gone on to something else meanwhile (the search box again): no jump.
+    let (mut app, history) = self::app(&f, 120, 40);
+    search_for(&mut app, "webhook", &results);
+    assert_eq!(enter_hit(&mut app, pos), vec![Effect::LoadHistory]);
+    press(&mut app, KeyCode::Char('s'));
+    app.update(Action::HistoryLoaded(Box::new(Ok(history))));
+    assert_eq!(app.mode, Mode::Search { cursor: 0 });
+    assert!(!app.in_past());
+}
+
+/// A handoff written by hand names no session (`session_id: null` in search): Enter opens
+/// the directory as it stood at its date, with that handoff selected and previewed.
+#[test]
+fn enter_on_a_handoff_without_a_session_opens_it_as_of_its_date() {
+    let f = fixture(12);
+    let file = "2025-11-09_handoff.md";
+    std::fs::write(
+        f.dir.join("SESSION_HANDOFFS").join(file),
+        "# Handoff - 2025-11-09\n\n## Accomplished\n- moved the zanzibar importer\n\n\
+         ## Next Session\n- finish zanzibar\n",
+    )
+    .unwrap();
+    let (mut app, history) = app(&f, 120, 40);
+    let store = Store::open(&f.dir).unwrap();
+    let query = baton::domain::search::Query::parse("zanzibar").unwrap();
+    let results = search(&store, &query, 200).unwrap();
+    let pos = results
+        .hits
+        .iter()
+        .position(|h| h.kind == Kind::Handoff)
+        .unwrap();
+    let hit = results.hits[pos].clone();
+    assert_eq!(hit.session_id, None, "{hit:?}");
+    app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
+    search_for(&mut app, "zanzibar", &results);
+    let effects = enter_hit(&mut app, pos);
+    assert_eq!(app.mode, Mode::Normal);
+    assert!(app.in_past());
+    assert!(
+        app.travel.banner.starts_with("as of 2025-11-09,"),
+        "{}",
+        app.travel.banner
+    );
+    // The step is the last one at or before its date: nothing later is on the board.
+    let step = app.travel.step.unwrap();
+    let index = app.travel.index.session_index(step).unwrap();
+    assert!(history.sessions[index].ended.unwrap().date() <= hit.date.unwrap().date());
+    assert_eq!(app.focus, Pane::Handoffs);
+    assert_eq!(app.selected_handoff().as_deref(), Some(file));
+    assert!(
+        effects.contains(&Effect::LoadHandoff(file.into())),
+        "{effects:?}"
+    );
+    let text = std::fs::read_to_string(f.dir.join("SESSION_HANDOFFS").join(file)).unwrap();
+    app.update(Action::HandoffLoaded {
+        file: file.into(),
+        text,
+    });
+    assert!(draw(&app).contains("zanzibar"), "{}", draw(&app));
 }
 
 #[test]
@@ -201,9 +368,9 @@ fn snapshots_of_the_browser_the_session_view_the_banner_and_search() {
         press(&mut app, KeyCode::Char('j'));
         let store = Store::open(&f.dir).unwrap();
         for effect in press(&mut app, KeyCode::Enter) {
-            if let Effect::LoadSessionDetail(id) = effect {
-                app.update(Action::SessionDetailLoaded {
-                    detail: Box::new(session_detail(&store, &id).map_err(|e| e.to_string())),
+            if let Effect::LoadSessionView(id) = effect {
+                app.update(Action::SessionViewLoaded {
+                    view: Box::new(session_view(&store, &id).map_err(|e| e.to_string())),
                     id,
                 });
             }
@@ -278,7 +445,7 @@ fn steps_adjust_the_board_to_the_one_built_from_nothing() {
 }
 
 /// The history holds no session's commits and changed files: the session view asks for
-/// them when it opens, and the session keeps them.
+/// the session as `baton show` has it when it opens, and keeps it while it is shown.
 #[test]
 fn the_session_view_reads_its_details_when_it_opens() {
     let f = fixture(6);
@@ -290,25 +457,22 @@ fn the_session_view_reads_its_details_when_it_opens() {
     let index = history.sessions.len() - 1;
     let id = history.sessions[index].id.clone();
     assert!(
-        effects.contains(&Effect::LoadSessionDetail(id.clone())),
+        effects.contains(&Effect::LoadSessionView(id.clone())),
         "{effects:?}"
     );
-    assert!(draw(&app).contains("Commits loading…"));
+    assert!(draw(&app).contains("Reading the session as it stood…"));
     let store = Store::open(&f.dir).unwrap();
-    let detail = session_detail(&store, &id).unwrap().unwrap();
-    assert!(!detail.commits.is_empty());
-    app.update(Action::SessionDetailLoaded {
+    let view = session_view(&store, &id).unwrap().unwrap();
+    assert!(!view.commits.is_empty());
+    app.update(Action::SessionViewLoaded {
         id: id.clone(),
-        detail: Box::new(Ok(Some(detail.clone()))),
+        view: Box::new(Ok(Some(view.clone()))),
     });
     let screen = draw(&app);
     assert!(
-        screen.contains(&format!("Commits ({})", detail.commits.len())),
+        screen.contains(&format!("Commits ({})", view.commits.len())),
         "{screen}"
     );
-    let kept = &app.travel.history.as_deref().unwrap().sessions[index];
-    assert!(kept.details);
-    assert_eq!(kept.commits, detail.commits);
     // Shown again: nothing more to read.
     press(&mut app, KeyCode::Esc);
     press(&mut app, KeyCode::Char('t'));
@@ -316,7 +480,7 @@ fn the_session_view_reads_its_details_when_it_opens() {
     assert!(
         !again
             .iter()
-            .any(|e| matches!(e, Effect::LoadSessionDetail(_))),
+            .any(|e| matches!(e, Effect::LoadSessionView(_))),
         "{again:?}"
     );
 }
@@ -337,6 +501,422 @@ fn stepping_back_in_time_in_a_real_terminal() {
     tui.wait_for("Sessions (8)");
     tui.send("q");
     tui.wait_gone("Sessions (8)");
+    tui.send("q");
+    assert!(tui.wait_exit().success());
+}
+
+const READ_ONLY: &str = "viewing the past (read-only) — Esc returns to now";
+
+fn writes(effects: &[Effect]) -> bool {
+    effects.iter().any(|e| matches!(e, Effect::Write(_)))
+}
+
+/// In the as-of view every edit key (`x`, `p`, Enter on a pending item, `n`, `d`, `h`,
+/// `e`, the checklist `c`) says the past is read-only and writes nothing, opens no form and
+/// asks nothing; browsing, filtering and stepping keep working; after Esc they work again.
+#[test]
+fn edit_keys_write_nothing_in_the_past_and_work_again_after_esc() {
+    let f = fixture(6);
+    Store::open(&f.dir)
+        .unwrap()
+        .start(
+            StartRequest {
+                goal: "Today's work".into(),
+                ..StartRequest::default()
+            },
+            at("2025-11-22T09:00:00Z"),
+        )
+        .unwrap();
+    let (mut app, history) = app(&f, 120, 40);
+    assert_eq!(app.board.active.len(), 1);
+    press(&mut app, KeyCode::Char('['));
+    app.update(Action::HistoryLoaded(Box::new(Ok(history))));
+    assert!(app.in_past());
+    assert!(app.board.pending.len() > 1);
+    let step = app.travel.step;
+
+    for code in [
+        KeyCode::Char('x'),
+        KeyCode::Char('p'),
+        KeyCode::Enter,
+        KeyCode::Char('n'),
+        KeyCode::Char('d'),
+        KeyCode::Char('h'),
+        KeyCode::Char('e'),
+        KeyCode::Char('c'),
+    ] {
+        press(&mut app, KeyCode::Char('1'));
+        assert_eq!(app.focus, Pane::Pending);
+        let mut effects = press(&mut app, code);
+        assert_eq!(app.notice.as_deref(), Some(READ_ONLY), "{code:?}");
+        assert!(draw(&app).contains("(read-only)"), "{code:?}");
+        // A `y` would confirm a question, if one were asked.
+        effects.extend(press(&mut app, KeyCode::Char('y')));
+        assert!(!writes(&effects), "{code:?}: {effects:?}");
+        assert!(app.form.is_none(), "{code:?}");
+        assert!(
+            matches!(app.mode, Mode::Normal | Mode::Detail),
+            "{code:?}: {:?}",
+            app.mode
+        );
+        if app.mode == Mode::Detail {
+            // Enter shows the pending item, read-only; Esc closes it and stays in the past.
+            assert_eq!(code, KeyCode::Enter);
+            press(&mut app, KeyCode::Esc);
+        }
+        assert_eq!(app.travel.step, step, "{code:?}");
+    }
+
+    // Browsing, filtering and stepping still work in the past.
+    let before = app.lists[Pane::Pending.index()].selected;
+    press(&mut app, KeyCode::Char('j'));
+    assert_eq!(app.lists[Pane::Pending.index()].selected, before + 1);
+    press(&mut app, KeyCode::Char('/'));
+    assert_eq!(app.mode, Mode::Filtering);
+    press(&mut app, KeyCode::Char('z'));
+    press(&mut app, KeyCode::Enter);
+    assert_eq!(app.lists[Pane::Pending.index()].filter, "z");
+    press(&mut app, KeyCode::Esc);
+    assert!(app.lists[Pane::Pending.index()].filter.is_empty());
+    assert!(app.in_past());
+    let effects = press(&mut app, KeyCode::Char('['));
+    assert_eq!(app.travel.step, step.map(|s| s - 1));
+    // The step's own handoff is selected, and its text asked for.
+    let file = app.selected_handoff().unwrap();
+    assert!(effects.contains(&Effect::LoadHandoff(file)), "{effects:?}");
+
+    // Back to now: the same keys edit again.
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.in_past());
+    press(&mut app, KeyCode::Char('1'));
+    press(&mut app, KeyCode::Char('x'));
+    assert!(matches!(app.mode, Mode::Confirm { .. }), "{:?}", app.mode);
+    assert!(writes(&press(&mut app, KeyCode::Char('y'))));
+    assert!(writes(&press(&mut app, KeyCode::Char('p'))));
+    press(&mut app, KeyCode::Char('d'));
+    assert_eq!(app.mode, Mode::Form);
+    assert!(app.form.is_some());
+    assert_ne!(app.notice.as_deref(), Some(READ_ONLY));
+}
+
+// The browser's timeline (`Tab`) and the session view as `baton show` has it.
+
+fn timeline_of(f: &Fixture) -> Vec<baton::domain::timeline::TimelineEntry> {
+    let store = Store::open(&f.dir).unwrap();
+    load_timeline(
+        &store,
+        at("2025-11-22T10:00:00Z"),
+        baton::domain::timeline::Order::NewestFirst,
+    )
+    .unwrap()
+}
+
+fn timeline_cursor(app: &App) -> usize {
+    match app.mode {
+        Mode::Timeline { cursor } => cursor,
+        ref m => panic!("not in the timeline: {m:?}"),
+    }
+}
+
+/// Moves the timeline's cursor to `pos` with `g` and `j`.
+fn timeline_to(app: &mut App, pos: usize) {
+    press(app, KeyCode::Char('g'));
+    for _ in 0..pos {
+        press(app, KeyCode::Char('j'));
+    }
+    assert_eq!(timeline_cursor(app), pos);
+}
+
+#[test]
+fn tab_switches_the_browser_to_the_timeline_and_back() {
+    let f = fixture(12);
+    let (mut app, history) = app(&f, 120, 40);
+    press(&mut app, KeyCode::Char('t'));
+    app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
+    press(&mut app, KeyCode::Char('j'));
+    assert!(draw(&app).contains("Tab timeline"));
+    // First time: read through the store, "reading" meanwhile.
+    assert_eq!(press(&mut app, KeyCode::Tab), vec![Effect::LoadTimeline]);
+    assert!(draw(&app).contains("reading the timeline…"));
+    let entries = timeline_of(&f);
+    assert!(
+        entries.windows(2).all(|w| w[0].at >= w[1].at),
+        "newest first"
+    );
+    app.update(Action::TimelineLoaded(Box::new(Ok(entries.clone()))));
+    // It opens on the session the browser had selected (the second newest): its end.
+    let second = &history.sessions[history.sessions.len() - 2];
+    let cursor = timeline_cursor(&app);
+    assert_eq!(
+        entries[cursor].session_id.as_deref(),
+        Some(second.id.as_str())
+    );
+    assert_eq!(
+        entries[cursor].kind,
+        baton::domain::timeline::EntryKind::SessionEnded
+    );
+    let screen = draw(&app);
+    assert!(
+        screen.contains(&format!("Timeline ({})", entries.len())),
+        "{screen}"
+    );
+    assert!(screen.contains("Tab sessions"), "{screen}");
+    // Down to the third newest session's entries, back to the sessions: on that session.
+    let third = history.sessions.len() - 3;
+    let pos = entries
+        .iter()
+        .position(|e| e.session_id.as_deref() == Some(history.sessions[third].id.as_str()))
+        .unwrap();
+    timeline_to(&mut app, pos);
+    assert_eq!(press(&mut app, KeyCode::Tab), vec![]);
+    assert_eq!(app.mode, Mode::Browser { cursor: 2 });
+    // Again: nothing more to read.
+    assert_eq!(press(&mut app, KeyCode::Tab), vec![]);
+    assert!(matches!(app.mode, Mode::Timeline { .. }));
+    press(&mut app, KeyCode::Char('G'));
+    assert_eq!(timeline_cursor(&app), entries.len() - 1);
+    press(&mut app, KeyCode::Esc);
+    assert_eq!(app.mode, Mode::Normal);
+}
+
+#[test]
+fn enter_on_a_timeline_row_shows_the_directory_as_it_stood_then() {
+    use baton::domain::catalog::When;
+    use baton::domain::timeline::{EntryKind, TimelineEntry};
+    let f = fixture(12);
+    let (mut app, history) = app(&f, 120, 40);
+    press(&mut app, KeyCode::Char('t'));
+    app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
+    press(&mut app, KeyCode::Tab);
+    // A commit of the repository no session recorded, between two sessions' ends; and one
+    // before any session ended.
+    let index = baton::domain::asof::AsOfIndex::build(&history);
+    let state = |step: usize| index.state(&history, step).unwrap();
+    let between = state(4).at.at + (state(5).at.at - state(4).at.at) / 2;
+    let commit = |at: chrono::DateTime<chrono::Utc>, title: &str| TimelineEntry {
+        at: When::at(at),
+        kind: EntryKind::Commit,
+        session_id: None,
+        title: title.into(),
+        detail: Some("abc1234".into()),
+        paths: vec![],
+        stale: None,
+    };
+    let mut entries = timeline_of(&f);
+    entries.push(commit(between, "Hotfix outside any session"));
+    entries.push(commit(
+        state(0).at.at - chrono::Duration::days(30),
+        "Before everything",
+    ));
+    entries.sort_by_key(|e| std::cmp::Reverse(e.at));
+    app.update(Action::TimelineLoaded(Box::new(Ok(entries.clone()))));
+
+    // A session's row: that session's view over its as-of board, as the browser opens it.
+    let (pos, e) = entries
+        .iter()
+        .enumerate()
+        .find(|(_, e)| e.kind == EntryKind::Decision)
+        .unwrap();
+    let id = e.session_id.clone().unwrap();
+    timeline_to(&mut app, pos);
+    let effects = press(&mut app, KeyCode::Enter);
+    let i = history.session_index(&id).unwrap();
+    assert_eq!(
+        app.mode,
+        Mode::Session {
+            index: i,
+            scroll: 0
+        }
+    );
+    assert_eq!(app.travel.step, index.step_of(&history, &id));
+    assert!(
+        app.travel.banner.contains(&format!("after session {id} (")),
+        "{}",
+        app.travel.banner
+    );
+    assert!(
+        effects.contains(&Effect::LoadSessionView(id.clone())),
+        "{effects:?}"
+    );
+
+    // A row of no session: the as-of board of the last session ended by then.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('t'));
+    press(&mut app, KeyCode::Tab);
+    let pos = entries
+        .iter()
+        .position(|e| e.title == "Hotfix outside any session")
+        .unwrap();
+    timeline_to(&mut app, pos);
+    assert!(draw(&app).contains("no session (a commit of the repository)"));
+    assert_eq!(press(&mut app, KeyCode::Enter), vec![]);
+    assert_eq!(app.mode, Mode::Normal);
+    assert_eq!(app.travel.step, Some(4));
+    assert_eq!(app.travel.banner, state(4).banner());
+
+    // Before any session ended: nothing to show as of then; the timeline stays.
+    press(&mut app, KeyCode::Esc);
+    press(&mut app, KeyCode::Char('t'));
+    press(&mut app, KeyCode::Tab);
+    timeline_to(&mut app, entries.len() - 1);
+    press(&mut app, KeyCode::Enter);
+    assert!(!app.in_past());
+    assert!(matches!(app.mode, Mode::Timeline { .. }));
+    assert!(app.notice.is_some());
+}
+
+#[test]
+fn a_change_on_disk_rereads_the_timeline_on_screen_and_keeps_the_row() {
+    let f = fixture(8);
+    let (mut app, history) = app(&f, 120, 40);
+    press(&mut app, KeyCode::Char('t'));
+    app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
+    press(&mut app, KeyCode::Tab);
+    let entries = timeline_of(&f);
+    app.update(Action::TimelineLoaded(Box::new(Ok(entries.clone()))));
+    timeline_to(&mut app, 5);
+    let effects = app.update(Action::FilesChanged {
+        paths: vec![],
+        removed: vec![],
+        rescan: true,
+        at: at("2025-11-22T10:00:00Z"),
+    });
+    for wanted in [Effect::Load, Effect::LoadHistory, Effect::LoadTimeline] {
+        assert!(effects.contains(&wanted), "{wanted:?} in {effects:?}");
+    }
+    // The old timeline stays on screen meanwhile; the new one keeps the row selected,
+    // though a new entry came above it.
+    assert!(draw(&app).contains(&format!("Timeline ({})", entries.len())));
+    let mut newer = entries.clone();
+    let mut extra = newer[0].clone();
+    extra.at.at += chrono::Duration::hours(1);
+    extra.title = "Something newer".into();
+    newer.insert(0, extra);
+    app.update(Action::TimelineLoaded(Box::new(Ok(newer))));
+    assert_eq!(timeline_cursor(&app), 6);
+    // Not on screen: dropped, nothing read.
+    press(&mut app, KeyCode::Esc);
+    let effects = app.update(Action::FilesChanged {
+        paths: vec![],
+        removed: vec![],
+        rescan: true,
+        at: at("2025-11-22T10:00:00Z"),
+    });
+    assert_eq!(effects, vec![Effect::Load]);
+    assert!(app.views.timeline.is_none());
+}
+
+/// The session view shows what `baton show` prints: decisions of the session's time window
+/// (not only those tagged with its id), the repository's commits, stale marks.
+#[test]
+fn the_session_view_is_what_show_prints() {
+    let f = fixture(12);
+    let store = Store::open(&f.dir).unwrap();
+    let before = load_history(&store).unwrap();
+    let s = &before.sessions[before.sessions.len() - 2];
+    let id = s.id.clone();
+    // A decision logged by hand during the session, without its id, naming a file that
+    // does not exist.
+    let during = s.started.unwrap() + chrono::Duration::minutes(5);
+    let line = serde_json::json!({
+        "decision": "Serve web/src/edge.ts from the edge",
+        "date": baton::domain::time::format_timestamp(during),
+    });
+    let log = f.dir.join("DECISIONS_LOG.json");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str(&format!("{line}\n"));
+    std::fs::write(&log, text).unwrap();
+
+    let (mut app, history) = app(&f, 120, 40);
+    press(&mut app, KeyCode::Char('t'));
+    app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
+    press(&mut app, KeyCode::Char('j'));
+    let effects = press(&mut app, KeyCode::Enter);
+    assert!(
+        effects.contains(&Effect::LoadSessionView(id.clone())),
+        "{effects:?}"
+    );
+    let view = session_view(&store, &id).unwrap().unwrap();
+    // The same as `baton show ID --format json`.
+    let shown = stdout_of(
+        baton_cmd()
+            .arg("--dir")
+            .arg(&f.dir)
+            .args(["show", &id, "--format", "json"]),
+    );
+    let shown: serde_json::Value = serde_json::from_str(&shown).unwrap();
+    assert_eq!(shown["sessions"][0], serde_json::to_value(&view).unwrap());
+    let by_hand = view
+        .decisions
+        .iter()
+        .find(|d| d.decision == "Serve web/src/edge.ts from the edge")
+        .expect("a decision of the session's time window");
+    assert!(by_hand.session_id.is_none());
+    assert!(by_hand.stale.is_some());
+    app.update(Action::SessionViewLoaded {
+        id: id.clone(),
+        view: Box::new(Ok(Some(view.clone()))),
+    });
+    let screen = draw(&app);
+    assert!(
+        screen.contains(&format!("Decisions ({})", view.decisions.len())),
+        "{screen}"
+    );
+    assert!(
+        screen.contains(
+            "• Serve web/src/edge.ts from the edge  [stale: web/src/edge.ts no longer exists]"
+        ),
+        "{screen}"
+    );
+    let code = &view.code[0];
+    let stale = code
+        .stale
+        .as_ref()
+        .expect("the fixture's code names missing files");
+    assert!(
+        screen.contains(&format!("[stale: {}]", stale.describe())),
+        "{screen}"
+    );
+}
+
+#[test]
+fn snapshots_of_the_timeline() {
+    let f = fixture(12);
+    let entries = timeline_of(&f);
+    let stale = entries
+        .iter()
+        .position(|e| e.is_stale())
+        .expect("the fixture names files that do not exist");
+    for (w, h) in [(120, 40), (60, 20)] {
+        let (mut app, history) = app(&f, w, h);
+        press(&mut app, KeyCode::Char('t'));
+        app.update(Action::HistoryLoaded(Box::new(Ok(history))));
+        press(&mut app, KeyCode::Tab);
+        app.update(Action::TimelineLoaded(Box::new(Ok(entries.clone()))));
+        timeline_to(&mut app, stale);
+        insta::assert_snapshot!(format!("timeline_{w}x{h}"), draw(&app));
+    }
+}
+
+/// The runtime reads the timeline and the session view through the store.
+#[test]
+fn the_timeline_and_a_session_view_in_a_real_terminal() {
+    let f = fixture(8);
+    let mut tui = Tui::start(&f.dir, 120, 40);
+    tui.wait_for("1 Pending work");
+    tui.send("t");
+    tui.wait_for("Sessions (8)");
+    tui.send("\t");
+    tui.wait_for("Timeline (");
+    tui.wait_for("stale: missing");
+    // The newest entry is the newest session's end: its view, as `show` has it.
+    tui.send("\r");
+    tui.wait_for("then      step 8/8");
+    tui.wait_for("[stale: ");
+    tui.send("\x1b");
+    tui.wait_gone("then      step 8/8");
+    tui.send("\x1b");
+    tui.wait_gone("after session");
     tui.send("q");
     assert!(tui.wait_exit().success());
 }

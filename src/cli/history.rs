@@ -22,6 +22,27 @@
 //! (the seed's `CURRENT_SESSION.json`) or `handoff` (known only from a handoff file: `ended`
 //! is its date, `YYYY-MM-DD`, or its modification time; `started` null). Missing values are
 //! null.
+//!
+//! `--timeline`: instead of sessions, one dated timeline of everything, newest first:
+//! sessions started and ended, decisions, insights, blockers, code, handoffs, pending work
+//! added and finished, the commits sessions recorded and those of the git repository the
+//! directory sits in (since the first session started). A decision or code entry naming a
+//! file that no longer exists, or that a commit changed after it, is marked stale.
+//! `--since`/`--until` keep the entries dated in the range. Text, one line per entry:
+//! `2025-11-15 09:40  decision  Split src/app.rs — why: …  · 2025-11-15-001  [stale: src/app.rs changed on 2025-11-18]`
+//!
+//! JSON (`--timeline --format json`):
+//! ```json
+//! {"entries": [
+//!   {"at": "2025-11-15T09:40:00Z", "kind": "decision", "session_id": "2025-11-15-001",
+//!    "title": "Split src/app.rs", "detail": "why", "paths": ["src/app.rs"],
+//!    "stale": null | {"path", "reason": "missing" | "changed", "at"}}
+//! ]}
+//! ```
+//! `kind` is one of `session_started`, `commit`, `decision`, `insight`, `blocker`, `code`,
+//! `pending_finished`, `pending_added`, `handoff`, `session_ended`; `at` is `YYYY-MM-DD` when
+//! only the day is known; `detail` is the reasoning, a commit's short hash, a priority, a
+//! duration, a note (or null).
 
 use std::fmt::Write as _;
 
@@ -31,7 +52,8 @@ use serde::Serialize;
 
 use crate::domain::history::{SessionInfo, SessionRow};
 use crate::domain::search::{Bound, DateRange, parse_bound};
-use crate::store::history::load_sessions;
+use crate::domain::timeline::{Order, TimelineEntry};
+use crate::store::history::{load_sessions, load_timeline};
 
 use super::{CliResult, Env, Failure, print};
 
@@ -51,9 +73,16 @@ pub struct HistoryArgs {
     #[arg(long, value_name = "DATE")]
     pub until: Option<String>,
     /// `json` prints {"sessions": [{"id", "origin", "started", "ended", "duration_hours",
-    /// "goal", "counts", "handoff_file"}]}, newest first
+    /// "goal", "counts", "handoff_file"}]}, newest first; with --timeline {"entries": [{"at",
+    /// "kind", "session_id", "title", "detail", "paths", "stale"}]}
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
+    /// One dated timeline of everything instead of sessions, newest first: sessions started
+    /// and ended, decisions, insights, blockers, code, handoffs, pending work added and
+    /// finished, git commits of the repository; decisions and code naming a file gone or
+    /// changed since are marked stale
+    #[arg(long)]
+    pub timeline: bool,
 }
 
 /// `--since`/`--until` as a range; a bad date or an empty range is a usage error.
@@ -188,8 +217,71 @@ struct Listing {
     sessions: Vec<SessionRow>,
 }
 
+/// One line of `--timeline`'s text (see the module's documentation).
+pub fn timeline_line(out: &mut String, e: &TimelineEntry) {
+    if e.at.day_only {
+        out.push_str(&e.at.to_text());
+        out.push_str("      ");
+    } else {
+        day_time(out, e.at.at);
+    }
+    out.push_str("  ");
+    let kind = e.kind.label();
+    out.push_str(kind);
+    out.extend(std::iter::repeat_n(' ', 10usize.saturating_sub(kind.len())));
+    out.push_str(&e.text());
+    if let Some(id) = &e.session_id {
+        out.push_str("  · ");
+        out.push_str(id);
+    }
+    if let Some(note) = e.stale_note() {
+        out.push_str("  [");
+        out.push_str(&note);
+        out.push(']');
+    }
+}
+
+#[derive(Serialize)]
+struct Timeline<'a> {
+    entries: Vec<&'a TimelineEntry>,
+}
+
+fn run_timeline(env: &Env, args: &HistoryArgs, range: &DateRange) -> CliResult {
+    let all = load_timeline(&env.store, env.now, Order::NewestFirst)?;
+    let entries: Vec<&TimelineEntry> = all.iter().filter(|e| range.contains(Some(e.at))).collect();
+    match args.format {
+        Format::Json => {
+            let mut text = serde_json::to_string_pretty(&Timeline { entries }).unwrap_or_default();
+            text.push('\n');
+            print(&text)
+        }
+        Format::Text if entries.is_empty() => {
+            eprintln!(
+                "baton: nothing dated{}",
+                if range.is_open() {
+                    ""
+                } else {
+                    " in that range"
+                }
+            );
+            Ok(())
+        }
+        Format::Text => {
+            let mut text = String::with_capacity(entries.len() * 100);
+            for e in entries {
+                timeline_line(&mut text, e);
+                text.push('\n');
+            }
+            print(&text)
+        }
+    }
+}
+
 pub fn run(env: &Env, args: &HistoryArgs) -> CliResult {
     let range = date_range(args.since.as_deref(), args.until.as_deref())?;
+    if args.timeline {
+        return run_timeline(env, args, &range);
+    }
     let history = load_sessions(&env.store)?;
     let sessions = history.listing(&range);
     match args.format {

@@ -73,12 +73,13 @@ pub enum Command {
     Validate(validate::ValidateArgs),
     /// Sessions, newest first: id, start and end, duration, goal, counts, handoff file.
     /// JSON: {"sessions": [{"id", "origin", "started", "ended", "duration_hours", "goal",
-    /// "counts", "handoff_file"}]}
+    /// "counts", "handoff_file"}]}. With --timeline: one dated timeline of everything
+    /// (sessions, decisions, insights, handoffs, pending work, git commits), stale marks.
     History(history::HistoryArgs),
     /// A session as it stood (or every session of a day): the context as of its end, its
     /// handoff, the decisions and commits of its time window, stale marks.
     /// JSON: {"sessions": [{"session", "as_of", "handoff", "decisions", "insights",
-    /// "blockers", "code", "commits", "next_steps", "finished"}]}
+    /// "blockers", "code", "commits", "files_modified", "next_steps", "finished"}]}
     Show(show::ShowArgs),
     /// Full-text search over handoffs, decisions, insights, session records and blockers:
     /// every word must match, "exact phrases", kind:K, since:/until:; ranked, grouped by kind.

@@ -27,6 +27,7 @@
 //!   "blockers": [{"blocker", "solution", "lesson"}],
 //!   "code": [{"path", "note", "date", "stale"}],
 //!   "commits": [{"hash", "author", "date", "subject"}],
+//!   "files_modified": ["src/app.rs"],
 //!   "next_steps": [{"task", "priority", "status"}],
 //!   "finished": ["…"]
 //! }]}
@@ -52,7 +53,7 @@ pub struct ShowArgs {
     #[arg(value_name = "SESSION|DATE")]
     pub target: String,
     /// `json` prints {"sessions": [{"session", "as_of", "handoff", "decisions", "insights",
-    /// "blockers", "code", "commits", "next_steps", "finished"}]}
+    /// "blockers", "code", "commits", "files_modified", "next_steps", "finished"}]}
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
@@ -175,6 +176,7 @@ pub fn render(v: &SessionView) -> String {
             c.subject
         )
     });
+    section(&mut out, "Files changed", &v.files_modified, |f| f.clone());
     section(&mut out, "Finished", &v.finished, |f| f.clone());
     section(&mut out, "Next steps", &v.next_steps, |p| {
         format!("[{}] {}", p.priority, p.task)

@@ -190,6 +190,8 @@ pub struct SessionView {
     pub blockers: Vec<BlockerRow>,
     pub code: Vec<CodeRow>,
     pub commits: Vec<Commit>,
+    /// Files it changed, as recorded when it ended.
+    pub files_modified: Vec<String>,
     pub next_steps: Vec<PendingRow>,
     /// Pending work it finished.
     pub finished: Vec<String>,
@@ -210,7 +212,8 @@ pub fn merge_commits(own: &[Commit], more: &[Commit]) -> Vec<Commit> {
     out
 }
 
-/// The view of `history.sessions[i]`, from a loaded history (the dashboard's path).
+/// The view of `history.sessions[i]`, from a loaded history (the store's
+/// `session_views`, which both `baton show` and the dashboard's session view call).
 pub fn view(
     history: &History,
     index: &AsOfIndex,
@@ -247,6 +250,7 @@ pub fn view(
             .collect(),
         code: history.code_of(s).into_iter().map(CodeRow::new).collect(),
         commits: merge_commits(&s.commits, git_commits),
+        files_modified: s.files_modified.clone(),
         next_steps: s.next_steps.iter().map(PendingRow::from).collect(),
         finished: s.finished.clone(),
     })

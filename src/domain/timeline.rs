@@ -12,7 +12,7 @@ use super::asof::AsOfIndex;
 use super::catalog::When;
 use super::history::History;
 use super::session::Commit;
-use super::stale::{FileFacts, Stale, paths_in, staleness};
+use super::stale::{FileFacts, Stale, StaleReason, paths_in, staleness};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -65,6 +65,45 @@ impl TimelineEntry {
     pub fn is_stale(&self) -> bool {
         self.stale.is_some()
     }
+
+    /// The entry in one line, without its date and kind (what `baton history --timeline`
+    /// and the dashboard's timeline show): `abc1234 subject`, `[high] task`,
+    /// `decision — why: reasoning`, `goal (1.50 h)`, `title — detail`.
+    pub fn text(&self) -> String {
+        let title = self.title.as_str();
+        let line = match (self.kind, self.detail.as_deref()) {
+            (_, None | Some("")) => title.to_string(),
+            (EntryKind::Commit, Some(hash)) => format!("{hash} {title}"),
+            (EntryKind::PendingAdded, Some(p)) => format!("[{p}] {title}"),
+            (EntryKind::Decision, Some(why)) => format!("{title} — why: {why}"),
+            (EntryKind::Blocker, Some(fix)) => format!("{title} — solution: {fix}"),
+            (EntryKind::SessionEnded, Some(hours)) => format!("{title} ({hours})"),
+            (_, Some(d)) => format!("{title} — {d}"),
+        };
+        if line.contains(['\n', '\r']) {
+            line.replace(['\n', '\r'], " ")
+        } else {
+            line
+        }
+    }
+
+    /// `stale: src/app.rs changed on 2025-11-18`, `stale: src/gone.rs no longer exists`.
+    pub fn stale_note(&self) -> Option<String> {
+        self.stale
+            .as_ref()
+            .map(|s| format!("stale: {}", s.describe()))
+    }
+
+    /// The same, short (a row of the dashboard's timeline): `stale: src/app.rs changed
+    /// 2025-11-18`, `stale: src/gone.rs missing`.
+    pub fn stale_mark(&self) -> Option<String> {
+        self.stale.as_ref().map(|s| match &s.reason {
+            StaleReason::Missing => format!("stale: {} missing", s.path),
+            StaleReason::Changed { at } => {
+                format!("stale: {} changed {}", s.path, at.get(..10).unwrap_or(at))
+            }
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -114,7 +153,7 @@ pub fn build(
         }
         if let Some(end) = s.ended {
             let mut e = entry(end, EntryKind::SessionEnded, id, s.goal.clone());
-            e.detail = s.hours().map(|h| format!("{h} h"));
+            e.detail = s.hours().map(|h| format!("{h:.2} h"));
             out.push(e);
         }
         for c in &s.commits {
@@ -344,5 +383,74 @@ mod tests {
         let newest = build(&h, &idx, &[], Order::NewestFirst);
         assert_eq!(newest[0].kind, EntryKind::SessionEnded);
         assert_eq!(newest[0].session_id.as_deref(), Some("s2"));
+
+        // The repository's commits join in, those a session recorded only once.
+        let repo = [
+            Commit {
+                hash: "s1aaaaaaaa".into(),
+                author: "x".into(),
+                date: "2025-11-15T09:30:00Z".into(),
+                subject: "commit of s1".into(),
+            },
+            Commit {
+                hash: "fffffffff0".into(),
+                author: "x".into(),
+                date: "2025-11-17T12:00:00Z".into(),
+                subject: "rewrite app".into(),
+            },
+        ];
+        let with_repo = build(&h, &idx, &repo, Order::NewestFirst);
+        assert_eq!(with_repo.len(), newest.len() + 1);
+        let first = &with_repo[0];
+        assert_eq!(
+            (first.kind, first.session_id.as_deref(), first.text()),
+            (EntryKind::Commit, None, "fffffff rewrite app".to_string())
+        );
+        assert_eq!(
+            with_repo
+                .iter()
+                .filter(|e| e.title == "commit of s1")
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn entries_as_text_and_their_stale_marks() {
+        let mut e = entry(
+            When::parse("2025-11-15").unwrap(),
+            EntryKind::Decision,
+            Some("s1"),
+            "Split src/app.rs\ninto modules".into(),
+        );
+        assert_eq!(e.text(), "Split src/app.rs into modules");
+        e.detail = Some("too long".into());
+        assert_eq!(e.text(), "Split src/app.rs into modules — why: too long");
+        assert_eq!(e.stale_note(), None);
+        e.stale = Some(Stale {
+            path: "src/app.rs".into(),
+            reason: StaleReason::Changed {
+                at: "2025-11-18T12:00:00Z".into(),
+            },
+        });
+        assert_eq!(
+            e.stale_note().as_deref(),
+            Some("stale: src/app.rs changed on 2025-11-18")
+        );
+        assert_eq!(
+            e.stale_mark().as_deref(),
+            Some("stale: src/app.rs changed 2025-11-18")
+        );
+        e.stale = Some(Stale {
+            path: "src/gone.rs".into(),
+            reason: StaleReason::Missing,
+        });
+        assert_eq!(
+            e.stale_mark().as_deref(),
+            Some("stale: src/gone.rs missing")
+        );
+        e.kind = EntryKind::PendingAdded;
+        e.detail = Some("high".into());
+        assert_eq!(e.text(), "[high] Split src/app.rs into modules");
     }
 }

@@ -4,22 +4,24 @@
 //! the seed's `CURRENT_SESSION.json`).
 //!
 //! The dashboard calls [`load_history`] once per directory load (off the render thread),
-//! builds a `domain::asof::AsOfIndex` from it, reads a session's details with
-//! [`session_detail`] when it shows one, and calls [`search`] per query. The timeline
-//! (`domain::timeline`) wants every session's commits: [`load_history_detailed`].
+//! builds a `domain::asof::AsOfIndex` from it, asks for a session's view with
+//! [`session_view`] (what `baton show` prints) when it shows one, and calls [`search`] per
+//! query. The timeline ([`load_timeline`]: `baton history --timeline` and the dashboard's
+//! timeline) wants every session's commits ([`load_history_detailed`]) and the repository's.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::domain::fast_hash::{FxBuildHasher, FxHashMap};
 use std::path::Path;
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::domain::asof::AsOfIndex;
 use crate::domain::catalog::{Kind, Origin, Record, When, from_session};
 use crate::domain::history::{History, NamedHandoff, SessionDetail, claimed_handoff_files};
 use crate::domain::search::{Query, SearchResults, session_key};
 use crate::domain::show::{RECENT, SessionView, view};
+use crate::domain::timeline::{self, Order, TimelineEntry};
 
 use super::StoreError;
 use super::fsio::FsError;
@@ -292,6 +294,48 @@ pub fn session_views(
         }
     }
     Ok(views)
+}
+
+/// One session as it stood, exactly as `baton show ID` has it (the dashboard's session
+/// view); `None` when there is no session of that id.
+pub fn session_view(store: &Store, id: &str) -> Result<Option<SessionView>, StoreError> {
+    match session_views(store, &[ShowTarget::Session(id.to_string())]) {
+        Ok(views) => Ok(views.into_iter().find(|v| v.session.id == id)),
+        Err(StoreError::Usage(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The dated timeline of the whole directory (`domain::timeline`): sessions started and
+/// ended, decisions, insights, blockers, code, handoffs, pending work added and finished,
+/// the commits sessions recorded and those of the git repository the directory sits in
+/// (from the first session's start to `now`), with stale marks on decisions and code that
+/// name a file gone or changed since.
+pub fn load_timeline(
+    store: &Store,
+    now: DateTime<Utc>,
+    order: Order,
+) -> Result<Vec<TimelineEntry>, StoreError> {
+    let history = load_history_detailed(store)?;
+    let index = AsOfIndex::build(&history);
+    let layout = &store.layout;
+    let repo = super::stale::repo_root(layout);
+    let first = history
+        .sessions
+        .iter()
+        .filter_map(|s| s.started.or(s.ended.map(|w| w.at)))
+        .min();
+    let commits = match (&repo, first) {
+        (Some(_), Some(since)) => super::stale::repo_commits(layout, since, now.max(since)),
+        _ => Vec::new(),
+    };
+    let mut entries = timeline::build(&history, &index, &commits, order);
+    let paths = timeline::named_paths(&entries);
+    if !paths.is_empty() {
+        let facts = super::stale::file_facts_in(layout, repo.as_deref(), &paths);
+        timeline::mark_stale(&mut entries, &facts);
+    }
+    Ok(entries)
 }
 
 /// The name of a file in `SESSION_HANDOFFS/` (`None` for any other file).

@@ -77,12 +77,14 @@ pub enum Action {
     },
     /// The history (for time travel), read on first use.
     HistoryLoaded(Box<Result<crate::domain::history::History, String>>),
-    /// A session's details (next steps, finished work, commits, files), read when its view
-    /// opens (`None`: the index has no archive of it).
-    SessionDetailLoaded {
+    /// A session as it stood, read when its view opens: what `baton show ID` prints
+    /// (`None`: no session of that id).
+    SessionViewLoaded {
         id: String,
-        detail: Box<Result<Option<crate::domain::history::SessionDetail>, String>>,
+        view: Box<Result<Option<crate::domain::show::SessionView>, String>>,
     },
+    /// The dated timeline (the browser's other view), with stale marks.
+    TimelineLoaded(Box<Result<Vec<crate::domain::timeline::TimelineEntry>, String>>),
     /// The answer to a search of `query`.
     SearchResults {
         query: String,
@@ -135,8 +137,11 @@ pub enum Effect {
     Write(WriteOp),
     /// Read every session's history (time travel).
     LoadHistory,
-    /// Read one session's details for its view (the history is read without them).
-    LoadSessionDetail(String),
+    /// Read one session as it stood for its view (`store::history::session_view`, the
+    /// same as `baton show`).
+    LoadSessionView(String),
+    /// Read the dated timeline (`store::history::load_timeline`).
+    LoadTimeline,
     /// Search the history.
     Search(String),
     SaveDraft {

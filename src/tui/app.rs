@@ -59,6 +59,11 @@ pub enum Mode {
     Search {
         cursor: usize,
     },
+    /// The browser's dated timeline (`Tab` in the browser), newest first, with a cursor
+    /// (`tui/timeline.rs`).
+    Timeline {
+        cursor: usize,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -100,6 +105,8 @@ pub struct App {
     pub health: super::health::HealthState,
     /// Time travel and search: the history, the as-of step shown, the search box.
     pub travel: super::timetravel::TimeTravel,
+    /// The timeline and the session view's content, read through the store.
+    pub views: super::timeline::Views,
     /// The selected handoff's text: (file name, text).
     pub preview: Option<(String, String)>,
     pub theme: Theme,
@@ -134,6 +141,7 @@ impl App {
             last_change: None,
             health: Default::default(),
             travel: Default::default(),
+            views: Default::default(),
             preview: None,
             theme,
             form: None,
@@ -246,13 +254,15 @@ impl App {
                 }
                 let mut effects = vec![Effect::Load];
                 effects.extend(self.forget_history());
+                self.forget_views(&mut effects);
                 effects
             }
             Action::Loaded(result) => self.on_loaded(*result),
             Action::LoadedPreview(result) if !self.loaded => self.on_loaded(*result),
             Action::LoadedPreview(_) => Vec::new(),
             Action::HistoryLoaded(result) => self.on_history(*result),
-            Action::SessionDetailLoaded { id, detail } => self.on_session_detail(&id, *detail),
+            Action::SessionViewLoaded { id, view } => self.on_session_view(&id, *view),
+            Action::TimelineLoaded(result) => self.on_timeline(*result),
             Action::SearchResults { query, result } => self.on_search_results(query, *result),
             Action::Synced(report) => self.on_synced(*report),
             Action::HealthChecked {
@@ -317,6 +327,44 @@ impl App {
         self.scroll_into_view(pane);
     }
 
+    /// Focuses `pane` and selects the item whose selection key is `key` (a handoff's file
+    /// name, a decision's or pending item's normalized text), clearing the pane's filter if
+    /// it hides the item; asks for a handoff's text. `None` (nothing changed) when the board
+    /// has no such item.
+    pub fn focus_item(&mut self, pane: Pane, key: &str) -> Option<Vec<Effect>> {
+        let len = match pane {
+            Pane::Pending => self.board.pending.len(),
+            Pane::Decisions => self.board.decisions.len(),
+            Pane::Handoffs => self.board.handoffs.len(),
+            Pane::Health => self.board.services.len(),
+        };
+        if !(0..len).any(|i| self.key_matches(pane, i, key)) {
+            return None;
+        }
+        let find = |app: &App| {
+            app.rows[pane.index()]
+                .iter()
+                .position(|&i| app.key_matches(pane, i, key))
+        };
+        let pos = match find(self) {
+            Some(pos) => pos,
+            None => {
+                self.lists[pane.index()].filter.clear();
+                self.refilter(pane);
+                find(self)?
+            }
+        };
+        self.focus = pane;
+        self.clamp_all();
+        self.select_row(pane, pos);
+        self.dirty = true;
+        Some(if pane == Pane::Handoffs {
+            self.handoff_effects()
+        } else {
+            Vec::new()
+        })
+    }
+
     fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         if key.kind == KeyEventKind::Release {
             return Vec::new();
@@ -344,7 +392,11 @@ impl App {
                 };
             }
             Mode::Checklist { cursor } => return self.on_checklist_key(*cursor, key),
+            Mode::Browser { cursor } if super::timeline::switches_view(&key) => {
+                return self.open_timeline(*cursor);
+            }
             Mode::Browser { cursor } => return self.on_browser_key(*cursor, key),
+            Mode::Timeline { cursor } => return self.on_timeline_key(*cursor, key),
             Mode::Session { index, scroll } => return self.on_session_key(*index, *scroll, key),
             Mode::Search { cursor } => return self.on_search_key(*cursor, key),
             _ => {}
@@ -399,9 +451,18 @@ impl App {
                 | Mode::Filtering
                 | Mode::Browser { .. }
                 | Mode::Session { .. }
-                | Mode::Search { .. },
+                | Mode::Search { .. }
+                | Mode::Timeline { .. },
                 _,
             ) => {}
+            // The past is read-only: an edit would write today's files from a past row.
+            (_, c) if self.in_past() && edits(c, self.focus) => {
+                self.notice = Some(READ_ONLY.into());
+                // Enter on a pending item still shows it, without its edit form.
+                if c == Command::Open && !self.rows[Pane::Pending.index()].is_empty() {
+                    self.mode = Mode::Detail;
+                }
+            }
             (_, Command::WriteHandoff) => return self.open_handoff_form(),
             (_, Command::EndSession) => return self.open_end_form(),
             (_, Command::LogDecision) => return self.open_decision_form(),
@@ -466,6 +527,7 @@ impl App {
                     self.refilter(pane);
                 } else if self.in_past() {
                     self.back_to_now();
+                    return self.handoff_effects();
                 }
             }
             (_, Command::Browse) => return self.open_browser(),
@@ -612,7 +674,7 @@ impl App {
     }
 
     /// Asks for the selected handoff's text unless it is already shown.
-    fn handoff_effects(&mut self) -> Vec<Effect> {
+    pub(super) fn handoff_effects(&mut self) -> Vec<Effect> {
         match self.selected_handoff() {
             Some(file) if self.preview.as_ref().is_none_or(|(f, _)| *f != file) => {
                 vec![Effect::LoadHandoff(file)]
@@ -737,6 +799,24 @@ impl App {
         face.push_str(&self.health.clock_face(self.now));
         face
     }
+}
+
+/// What an edit key says while the as-of view is shown.
+pub const READ_ONLY: &str = "viewing the past (read-only) — Esc returns to now";
+
+/// Commands that open a form or write (DESIGN.md's `h`, `e`, `d`, `n`, `x`, `p`, the
+/// checklist, and Enter on a pending item, which opens its edit form).
+fn edits(command: Command, focus: Pane) -> bool {
+    matches!(
+        command,
+        Command::WriteHandoff
+            | Command::EndSession
+            | Command::LogDecision
+            | Command::NewPending
+            | Command::PendingDone
+            | Command::CyclePriority
+            | Command::Checklist
+    ) || (command == Command::Open && focus == Pane::Pending)
 }
 
 fn key_quits(mode: &Mode) -> bool {

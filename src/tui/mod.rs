@@ -13,6 +13,7 @@ pub mod pane;
 pub mod rows;
 mod runtime;
 pub mod theme;
+pub mod timeline;
 pub mod timetravel;
 pub mod ui;
 pub mod watch;

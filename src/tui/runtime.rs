@@ -167,12 +167,20 @@ fn spawn_effect(effect: Effect, store: &std::sync::Arc<Store>, tx: &mpsc::Unboun
             Effect::LoadHistory => Action::HistoryLoaded(Box::new(
                 crate::store::history::load_history(&store).map_err(|e| e.to_string()),
             )),
-            Effect::LoadSessionDetail(id) => Action::SessionDetailLoaded {
-                detail: Box::new(
-                    crate::store::history::session_detail(&store, &id).map_err(|e| e.to_string()),
+            Effect::LoadSessionView(id) => Action::SessionViewLoaded {
+                view: Box::new(
+                    crate::store::history::session_view(&store, &id).map_err(|e| e.to_string()),
                 ),
                 id,
             },
+            Effect::LoadTimeline => Action::TimelineLoaded(Box::new(
+                crate::store::history::load_timeline(
+                    &store,
+                    Utc::now(),
+                    crate::domain::timeline::Order::NewestFirst,
+                )
+                .map_err(|e| e.to_string()),
+            )),
             Effect::Search(query) => {
                 let result = crate::domain::search::Query::parse(&query).and_then(|q| {
                     crate::store::history::search(&store, &q, 200).map_err(|e| e.to_string())

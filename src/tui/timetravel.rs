@@ -7,10 +7,11 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::domain::asof::AsOfIndex;
 use crate::domain::board::{Board, HandoffRef};
-use crate::domain::history::{DecisionEntry, HandoffInfo, History, SessionDetail};
+use crate::domain::catalog::Kind;
+use crate::domain::history::{DecisionEntry, HandoffInfo, History};
 use crate::domain::items::Decision;
 use crate::domain::knowledge::Knowledge;
-use crate::domain::search::SearchResults;
+use crate::domain::search::{Hit, SearchResults};
 use crate::domain::text::normalize;
 
 use super::action::Effect;
@@ -23,6 +24,8 @@ pub enum Want {
     Browser,
     /// `[` (true) or `]` (false) from now.
     Step(bool),
+    /// Enter on a search hit: the jump to it in its context.
+    Hit(Box<Hit>),
 }
 
 /// The history and its as-of index, read on first use.
@@ -130,7 +133,8 @@ impl App {
             Some(step) => self.show_step(step),
             None => self.back_to_now(),
         }
-        Vec::new()
+        // The handoff now selected (the step's own) is the one to preview.
+        self.handoff_effects()
     }
 
     /// Shows the directory as it stood after `step`.
@@ -243,7 +247,10 @@ impl App {
                 match self.travel.wanted.take() {
                     Some(Want::Browser) => self.open_browser(),
                     Some(Want::Step(back)) => self.step_time(back),
-                    None => {
+                    // Unless the user went on to something else meanwhile (a form, the
+                    // search box again…): that stays.
+                    Some(Want::Hit(hit)) if self.mode == Mode::Normal => self.jump_to_hit(&hit),
+                    Some(Want::Hit(_)) | None => {
                         // Re-read after a change while in the past: stay on the same session.
                         if let Some(step) = self.travel.step {
                             let step = step.min(self.travel.index.len().saturating_sub(1));
@@ -324,8 +331,9 @@ impl App {
     }
 
     /// Asks for what the session view shows that the history does not hold: the session's
-    /// handoff text, and its details (read only for the sessions shown).
-    fn view_effects(&mut self, index: usize) -> Vec<Effect> {
+    /// handoff text (for the Handoffs pane), and the session as `baton show` has it
+    /// (`tui/timeline.rs`: `session_view_effects`).
+    pub(super) fn view_effects(&mut self, index: usize) -> Vec<Effect> {
         let Some(s) = self
             .travel
             .history
@@ -340,32 +348,8 @@ impl App {
         {
             effects.push(Effect::LoadHandoff(f.clone()));
         }
-        if !s.details {
-            effects.push(Effect::LoadSessionDetail(s.id.clone()));
-        }
+        effects.extend(self.session_view_effects(&s.id));
         effects
-    }
-
-    /// A session's details arrived: kept in the history (a session shown once keeps them).
-    pub fn on_session_detail(
-        &mut self,
-        id: &str,
-        detail: Result<Option<SessionDetail>, String>,
-    ) -> Vec<Effect> {
-        let Some(history) = self.travel.history.as_deref_mut() else {
-            return Vec::new();
-        };
-        let Some(i) = history.session_index(id) else {
-            return Vec::new();
-        };
-        match detail {
-            Ok(d) => {
-                history.sessions[i].set_detail(d.unwrap_or_default());
-                self.dirty = true;
-            }
-            Err(e) => self.notice = Some(format!("session {id} not read: {e}")),
-        }
-        Vec::new()
     }
 
     pub fn on_session_key(&mut self, index: usize, scroll: u16, key: KeyEvent) -> Vec<Effect> {
@@ -467,7 +451,7 @@ impl App {
         Vec::new()
     }
 
-    /// Enter on a hit: its session, as it stood, when it has one; else the reader.
+    /// Enter on a hit: [`App::jump_to_hit`], once the history is read.
     fn open_hit(&mut self, cursor: usize) -> Vec<Effect> {
         let Some(hit) = self
             .travel
@@ -478,35 +462,101 @@ impl App {
         else {
             return Vec::new();
         };
-        match hit.session_id {
-            Some(id) => {
-                self.travel.wanted = None;
-                match self
-                    .travel
-                    .history
-                    .as_deref()
-                    .and_then(|h| h.sessions.iter().position(|s| s.id == id))
-                {
-                    Some(index) => {
-                        if let Some(step) = self.travel.index.step_of_session(&id) {
-                            self.show_step(step);
-                        }
-                        self.mode = Mode::Session { index, scroll: 0 };
-                        self.view_effects(index)
-                    }
-                    None => {
-                        // Read the history first; then the browser opens on it.
-                        self.travel.wanted = Some(Want::Browser);
-                        self.mode = Mode::Normal;
-                        vec![Effect::LoadHistory]
-                    }
+        self.mode = Mode::Normal;
+        if self.travel.history.is_none() {
+            self.travel.wanted = Some(Want::Hit(Box::new(hit)));
+            self.notice = Some("reading the history…".into());
+            return vec![Effect::LoadHistory];
+        }
+        self.travel.wanted = None;
+        self.jump_to_hit(&hit)
+    }
+
+    /// The step a hit belongs to: its session's (a hand-made handoff is a session of its
+    /// own in the history, found by its file), else the last one at or before its date.
+    /// `None`: now (a running session, or nothing ended by then).
+    fn hit_step(&self, hit: &Hit) -> Option<usize> {
+        let history = self.travel.history.as_deref()?;
+        let index = &self.travel.index;
+        let id = hit.session_id.clone().or_else(|| {
+            let file = hit_file(hit)?;
+            history
+                .handoffs
+                .iter()
+                .find(|h| h.file == file)?
+                .session_id
+                .clone()
+        });
+        if let Some(id) = &id {
+            if let Some(step) = index.step_of(history, id) {
+                return Some(step);
+            }
+            if history.session(id).is_some_and(|s| s.is_active()) {
+                return None;
+            }
+        }
+        let when = hit.date?;
+        if when.day_only {
+            index.step_on(when.date())
+        } else {
+            index.step_at(when.at)
+        }
+    }
+
+    /// Shows a search hit in its context: the directory as it stood at the hit's session
+    /// (or date), with a decision or handoff selected in its pane (a handoff previewed), or
+    /// the session view of a session record, insight or blocker. An item the board of
+    /// that time does not hold is looked for now.
+    pub fn jump_to_hit(&mut self, hit: &Hit) -> Vec<Effect> {
+        self.mode = Mode::Normal;
+        self.dirty = true;
+        let step = self.hit_step(hit);
+        match step {
+            Some(step) => self.show_step(step),
+            None => self.back_to_now(),
+        }
+        let target = match hit.kind {
+            Kind::Decision => Some((Pane::Decisions, normalize(&hit.title))),
+            Kind::Handoff => hit_file(hit).map(|f| (Pane::Handoffs, f.to_string())),
+            _ => None,
+        };
+        if let Some((pane, key)) = target {
+            if let Some(effects) = self.focus_item(pane, &key) {
+                return effects;
+            }
+            if self.in_past() {
+                self.back_to_now();
+                if let Some(effects) = self.focus_item(pane, &key) {
+                    return effects;
+                }
+                if let Some(step) = step {
+                    self.show_step(step);
                 }
             }
+            self.notice = Some(format!("{}: {}", hit.kind.as_str(), hit.title));
+            return Vec::new();
+        }
+        let index = hit.session_id.as_deref().and_then(|id| {
+            self.travel
+                .history
+                .as_deref()
+                .and_then(|h| h.session_index(id))
+        });
+        match index {
+            Some(index) => {
+                self.mode = Mode::Session { index, scroll: 0 };
+                self.view_effects(index)
+            }
             None => {
-                self.mode = Mode::Normal;
                 self.notice = Some(format!("{}: {}", hit.kind.as_str(), hit.title));
                 Vec::new()
             }
         }
     }
+}
+
+/// A handoff hit's file name.
+fn hit_file(hit: &Hit) -> Option<&str> {
+    let file = &hit.source.file;
+    (hit.kind == Kind::Handoff).then(|| file.rsplit('/').next().unwrap_or(file))
 }

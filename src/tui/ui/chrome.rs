@@ -158,7 +158,12 @@ pub fn footer(app: &App, frame: &mut Frame<'_>, area: Rect) {
         }
         Mode::Confirm { .. } => " y yes · n no".to_string(),
         Mode::Checklist { .. } => " j/k move · Space toggle · Esc close".to_string(),
-        Mode::Browser { .. } => " j/k move · Enter open as it stood · Esc close".to_string(),
+        Mode::Browser { .. } => {
+            " j/k move · Tab timeline · Enter open as it stood · Esc close".to_string()
+        }
+        Mode::Timeline { .. } => {
+            " j/k move · Tab sessions · Enter open as it stood · Esc close".to_string()
+        }
         Mode::Session { .. } => " j/k scroll · Esc back · [ ] step · t browse".to_string(),
         Mode::Search { .. } => " type to search · \"phrase\" · kind:decision · ↑↓ pick · Enter open · Esc close".to_string(),
         Mode::Normal if w >= 110 => {

@@ -1,4 +1,5 @@
-//! Time travel's overlays: the session browser (by date), one session as it stood, search.
+//! Time travel's overlays: the session browser (by date) and its dated timeline, one
+//! session as it stood (the `SessionView` `baton show` prints), search.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -6,8 +7,13 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
-use crate::domain::history::SessionInfo;
+use crate::domain::catalog::When;
+use crate::domain::history::{SessionInfo, SessionRow};
+use crate::domain::show::{DecisionRow, HandoffText};
+use crate::domain::stale::{Stale, StaleReason};
+use crate::domain::timeline::TimelineEntry;
 use crate::tui::app::App;
+use crate::tui::theme::Theme;
 
 use super::fit::{fit, pad, width};
 use super::markdown;
@@ -104,50 +110,104 @@ pub fn browser(app: &App, frame: &mut Frame<'_>, cursor: usize) {
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
-/// One session: what it was for, what it decided and committed, and its handoff.
+/// `2025-11-15T09:00:00Z` as `2025-11-15 09:00 UTC`; a day stays a day.
+fn stamp(text: &str) -> String {
+    match When::parse(text) {
+        Some(w) if w.day_only => w.to_text(),
+        Some(w) => w.at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        None => text.to_string(),
+    }
+}
+
+fn stale_span(stale: &Option<Stale>, t: Theme) -> Option<Span<'static>> {
+    stale
+        .as_ref()
+        .map(|s| Span::styled(format!("  [stale: {}]", s.describe()), t.warning()))
+}
+
+fn decision_line(d: &DecisionRow, t: Theme) -> Line<'static> {
+    let mut text = format!("• {}", d.decision);
+    if let Some(r) = &d.reasoning {
+        text.push_str(" — ");
+        text.push_str(r);
+    }
+    let mut spans = vec![Span::raw(text)];
+    spans.extend(stale_span(&d.stale, t));
+    Line::from(spans)
+}
+
+/// A titled list, left out when empty.
+fn section<T>(
+    lines: &mut Vec<Line<'static>>,
+    t: Theme,
+    title: &str,
+    items: &[T],
+    line: impl Fn(&T) -> Line<'static>,
+) {
+    if items.is_empty() {
+        return;
+    }
+    lines.push(Line::default());
+    lines.push(Line::styled(
+        format!("{title} ({})", items.len()),
+        t.accent(),
+    ));
+    lines.extend(items.iter().map(line));
+}
+
+/// One session as it stood: the `SessionView` `baton show` prints (its context then, the
+/// decisions, commits, code, insights and blockers of its time window with stale marks,
+/// what it finished and left, its handoff), read when the view opens; until then, what the
+/// history knows of it.
 pub fn session(app: &App, frame: &mut Frame<'_>, index: usize, scroll: u16) {
     let t = app.theme;
     let area = overlay_area(frame);
     frame.render_widget(Clear, area);
-    let Some(s) = app
+    let info = app
         .travel
         .history
         .as_deref()
-        .and_then(|h| h.sessions.get(index))
-    else {
-        return;
+        .and_then(|h| h.sessions.get(index));
+    let view = app
+        .views
+        .session
+        .as_deref()
+        .filter(|v| info.is_none_or(|s| s.id == v.session.id));
+    let from_history;
+    let row: &SessionRow = match (view, info) {
+        (Some(v), _) => &v.session,
+        (None, Some(s)) => {
+            from_history = SessionRow::from(s);
+            &from_history
+        }
+        (None, None) => return,
     };
-    let history = app.travel.history.as_deref().expect("checked above");
-    let block = frame_block(app, format!(" Session {} ", s.id));
+    let block = frame_block(app, format!(" Session {} ", row.id));
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let mut lines: Vec<Line<'_>> = Vec::new();
+    let mut lines: Vec<Line<'static>> = Vec::new();
     let field =
         |k: &str, v: String| Line::from(vec![Span::styled(pad(k, 10), t.bold()), Span::raw(v)]);
     lines.push(field(
         "goal",
-        if s.goal.is_empty() {
+        if row.goal.is_empty() {
             "(none)".into()
         } else {
-            s.goal.clone()
+            row.goal.clone()
         },
     ));
     lines.push(field(
         "started",
-        s.started
-            .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
-            .unwrap_or_else(|| "?".into()),
+        row.started.as_deref().map_or_else(|| "?".into(), stamp),
     ));
     lines.push(field(
         "ended",
-        s.ended
-            .map(|w| w.to_text())
-            .unwrap_or_else(|| "running".into()),
+        row.ended.as_deref().map_or_else(|| "running".into(), stamp),
     ));
-    if let Some(h) = s.hours() {
+    if let Some(h) = row.duration_hours {
         lines.push(field("duration", format!("{h:.2} h")));
     }
-    let c = s.counts;
+    let c = row.counts;
     lines.push(field(
         "logged",
         format!(
@@ -155,65 +215,93 @@ pub fn session(app: &App, frame: &mut Frame<'_>, index: usize, scroll: u16) {
             c.decisions, c.insights, c.achievements, c.next_steps
         ),
     ));
-    if let Some(state) = app
-        .travel
-        .step
-        .and_then(|step| app.travel.index.state(history, step))
-        && state.session.id == s.id
-    {
-        lines.push(field(
-            "then",
-            format!(
-                "{} sessions, {} pending",
-                state.totals.sessions,
-                state.pending.len()
-            ),
-        ));
-    }
-
-    let decisions: Vec<_> = history
-        .decisions
-        .iter()
-        .filter(|d| d.session_id.as_deref() == Some(s.id.as_str()))
-        .collect();
-    lines.push(Line::default());
-    lines.push(Line::styled(
-        format!("Decisions ({})", decisions.len()),
-        t.accent(),
-    ));
-    for d in decisions {
-        let mut text = d.decision.decision.clone();
-        if let Some(r) = &d.decision.reasoning {
-            text.push_str(&format!(" — {r}"));
-        }
-        lines.push(Line::raw(format!("• {text}")));
-    }
-    lines.push(Line::default());
-    if s.details {
-        lines.push(Line::styled(
-            format!("Commits ({})", s.commits.len()),
-            t.accent(),
-        ));
-        for commit in &s.commits {
-            lines.push(Line::raw(format!("• {}", commit.oneline())));
-        }
-        if !s.files_modified.is_empty() {
-            lines.push(Line::styled(
-                format!("  changed: {}", s.files_modified.join(", ")),
-                t.dim(),
+    let Some(v) = view else {
+        lines.push(Line::default());
+        lines.push(Line::styled("Reading the session as it stood…", t.dim()));
+        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+        return;
+    };
+    match &v.as_of {
+        Some(a) => {
+            lines.push(field(
+                "then",
+                format!(
+                    "step {}/{} · {} sessions, {:.1} h · {} pending · {} decisions · {} handoffs",
+                    a.step + 1,
+                    a.steps,
+                    a.totals.sessions,
+                    a.totals.hours,
+                    a.pending.len(),
+                    a.decisions_so_far,
+                    a.handoffs_so_far
+                ),
             ));
         }
-    } else {
-        lines.push(Line::styled("Commits loading…", t.dim()));
+        None => lines.push(field("then", "running: its context is now".into())),
+    }
+    section(&mut lines, t, "Decisions", &v.decisions, |d| {
+        decision_line(d, t)
+    });
+    section(&mut lines, t, "Commits", &v.commits, |c| {
+        Line::raw(format!("• {}", c.oneline()))
+    });
+    if !v.files_modified.is_empty() {
+        lines.push(Line::styled(
+            format!("  changed: {}", v.files_modified.join(", ")),
+            t.dim(),
+        ));
+    }
+    section(&mut lines, t, "Code", &v.code, |c| {
+        let mut text = format!("• {}", c.path);
+        if let Some(n) = &c.note {
+            text.push_str(" — ");
+            text.push_str(n);
+        }
+        let mut spans = vec![Span::raw(text)];
+        spans.extend(stale_span(&c.stale, t));
+        Line::from(spans)
+    });
+    section(&mut lines, t, "Insights", &v.insights, |i| {
+        Line::raw(format!("• {i}"))
+    });
+    section(&mut lines, t, "Blockers", &v.blockers, |b| {
+        Line::raw(match &b.solution {
+            Some(fix) => format!("• {} — solution: {fix}", b.blocker),
+            None => format!("• {}", b.blocker),
+        })
+    });
+    section(&mut lines, t, "Finished", &v.finished, |f| {
+        Line::raw(format!("• {f}"))
+    });
+    section(&mut lines, t, "Next steps", &v.next_steps, |p| {
+        Line::raw(format!("• [{}] {}", p.priority, p.task))
+    });
+    if let Some(a) = &v.as_of {
+        section(&mut lines, t, "Pending work then", &a.pending, |p| {
+            Line::raw(format!("• [{}] {}", p.priority, p.task))
+        });
+        section(
+            &mut lines,
+            t,
+            "Latest decisions then",
+            &a.recent_decisions,
+            |d| decision_line(d, t),
+        );
     }
     lines.push(Line::default());
-    match (&s.handoff_file, &app.preview) {
-        (Some(file), Some((shown, text))) if file == shown => {
+    match &v.handoff {
+        Some(HandoffText {
+            file,
+            text: Some(text),
+        }) => {
             lines.push(Line::styled(format!("Handoff ({file})"), t.accent()));
             lines.extend(markdown::render(text, t));
         }
-        (Some(file), _) => lines.push(Line::styled(format!("Handoff ({file}) loading…"), t.dim())),
-        (None, _) => lines.push(Line::styled("No handoff.", t.dim())),
+        Some(HandoffText { file, text: None }) => lines.push(Line::styled(
+            format!("Handoff {file}: the file is gone"),
+            t.dim(),
+        )),
+        None => lines.push(Line::styled("No handoff.", t.dim())),
     }
     frame.render_widget(
         Paragraph::new(lines)
@@ -221,6 +309,135 @@ pub fn session(app: &App, frame: &mut Frame<'_>, index: usize, scroll: u16) {
             .scroll((scroll, 0)),
         inner,
     );
+}
+
+/// One row of the timeline: the date (on a day's first row), the time, the kind, the text,
+/// and a stale mark, which keeps at least half of the room it needs.
+fn timeline_row(
+    e: &TimelineEntry,
+    w: usize,
+    show_day: bool,
+    narrow: bool,
+    t: Theme,
+) -> Line<'static> {
+    let day_w = if narrow { 5 } else { 10 };
+    let day = if show_day {
+        let f = if narrow { "%m-%d" } else { "%Y-%m-%d" };
+        e.at.date().format(f).to_string()
+    } else {
+        String::new()
+    };
+    let time = if e.at.day_only {
+        String::new()
+    } else {
+        e.at.at.format("%H:%M").to_string()
+    };
+    let mut spans = vec![
+        Span::styled(pad(&day, day_w + 1), t.accent()),
+        Span::styled(pad(&time, 6), t.dim()),
+        Span::styled(pad(e.kind.label(), 9), t.dim()),
+    ];
+    let room = w.saturating_sub(day_w + 1 + 6 + 9);
+    let text = e.text();
+    match &e.stale {
+        Some(stale) => {
+            // The longest mark that leaves the text half the room: with the path (unless
+            // the text shows it), with the reason only, or just "stale" (the last line
+            // says it all for the selected row).
+            let (full, reason) = (e.stale_mark().unwrap_or_default(), stale_reason(stale));
+            let keep = width(&text).min(room / 2);
+            let fits = |m: &String| width(m) + 2 + keep <= room;
+            let mark = [(!text.contains(&stale.path)).then_some(full), Some(reason)]
+                .into_iter()
+                .flatten()
+                .find(fits)
+                .unwrap_or_else(|| "stale".to_string());
+            let mark = format!("  {mark}");
+            let mark_w = width(&mark).min(room);
+            spans.push(Span::raw(fit(&text, room - mark_w)));
+            spans.push(Span::styled(fit(&mark, mark_w), t.warning()));
+        }
+        None => spans.push(Span::raw(fit(&text, room))),
+    }
+    Line::from(spans)
+}
+
+/// `stale: missing`, `stale: changed 2025-11-18`.
+fn stale_reason(s: &Stale) -> String {
+    match &s.reason {
+        StaleReason::Missing => "stale: missing".to_string(),
+        StaleReason::Changed { at } => format!("stale: changed {}", at.get(..10).unwrap_or(at)),
+    }
+}
+
+/// The browser's other view: everything dated, newest first (only the visible rows are
+/// built), and the selected entry's session and stale mark in full on the last line.
+pub fn timeline(app: &App, frame: &mut Frame<'_>, cursor: usize) {
+    let t = app.theme;
+    let area = overlay_area(frame);
+    frame.render_widget(Clear, area);
+    let entries = app.views.timeline.as_deref();
+    let title = match entries {
+        Some(e) => format!(" Timeline ({}) — Enter shows it as it stood ", e.len()),
+        None => " Timeline ".to_string(),
+    };
+    let block = frame_block(app, title);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(entries) = entries else {
+        let text = if app.views.timeline_loading {
+            "reading the timeline…"
+        } else {
+            "the timeline could not be read · Tab sessions"
+        };
+        frame.render_widget(Paragraph::new(Line::styled(text, t.dim())), inner);
+        return;
+    };
+    if entries.is_empty() {
+        frame.render_widget(
+            Paragraph::new(Line::styled("nothing dated yet", t.dim())),
+            inner,
+        );
+        return;
+    }
+    let w = inner.width as usize;
+    let narrow = w < 80;
+    let rows = (inner.height as usize).saturating_sub(1).max(1);
+    let n = entries.len();
+    let cursor = cursor.min(n - 1);
+    let start = cursor.saturating_sub(rows / 2).min(n.saturating_sub(rows));
+    let mut lines: Vec<Line<'static>> = Vec::with_capacity(rows + 1);
+    let mut last_day = None;
+    for (pos, e) in entries.iter().enumerate().skip(start).take(rows) {
+        let day = e.at.date();
+        let line = timeline_row(e, w, last_day != Some(day), narrow, t);
+        last_day = Some(day);
+        lines.push(if pos == cursor {
+            line.patch_style(t.selected())
+        } else {
+            line
+        });
+    }
+    lines.resize(rows, Line::default());
+    let e = &entries[cursor];
+    let mut about = match &e.session_id {
+        Some(id) => format!("session {id}"),
+        None => "no session (a commit of the repository)".to_string(),
+    };
+    match e.stale_note() {
+        Some(note) => {
+            about.push_str(" · ");
+            about.push_str(&note);
+        }
+        None if !e.paths.is_empty() => {
+            about.push_str(" · names ");
+            about.push_str(&e.paths.join(", "));
+        }
+        None => {}
+    }
+    let style = if e.is_stale() { t.warning() } else { t.dim() };
+    lines.push(Line::styled(fit(&about, w), style));
+    frame.render_widget(Paragraph::new(lines), inner);
 }
 
 /// The search box, then results grouped by kind with the matched words highlighted.

@@ -45,6 +45,7 @@ pub fn render(app: &App, frame: &mut Frame<'_>) {
         Mode::Browser { cursor } => history::browser(app, frame, cursor),
         Mode::Session { index, scroll } => history::session(app, frame, index, scroll),
         Mode::Search { cursor } => history::search(app, frame, cursor),
+        Mode::Timeline { cursor } => history::timeline(app, frame, cursor),
         Mode::Normal | Mode::Filtering => {}
     }
 }
