@@ -920,3 +920,26 @@ fn the_timeline_and_a_session_view_in_a_real_terminal() {
     tui.send("q");
     assert!(tui.wait_exit().success());
 }
+
+/// A session known only from a hand-made handoff has a day but no times: its hours are
+/// unknown, not "running" (only a running session is).
+#[test]
+fn a_handoff_only_session_is_not_shown_as_running() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("docs/sessions");
+    baton::store::generate::generate_seed_history(&dir, 6).unwrap();
+    let f = Fixture { _tmp: tmp, dir };
+    let (mut app, history) = app(&f, 120, 40);
+    assert!(
+        history
+            .sessions
+            .iter()
+            .any(|s| s.origin == baton::domain::catalog::Origin::Handoff && s.hours().is_none()),
+        "the seed layout has sessions known only from their handoffs"
+    );
+    press(&mut app, KeyCode::Char('t'));
+    app.update(Action::HistoryLoaded(Box::new(Ok(history))));
+    let screen = draw(&app);
+    assert!(screen.contains("· ? h ·"), "{screen}");
+    assert!(!screen.contains("running"), "{screen}");
+}

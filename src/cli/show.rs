@@ -38,6 +38,7 @@
 use clap::Args;
 use serde::Serialize;
 
+use crate::domain::catalog::Origin;
 use crate::domain::ids::validate_id;
 use crate::domain::show::{DecisionRow, SessionView};
 use crate::domain::stale::Stale;
@@ -118,7 +119,11 @@ pub fn render(v: &SessionView) -> String {
     let s = &v.session;
     let mut out = format!("Session {}: {}\n", s.id, s.goal);
     let started = s.started.clone().unwrap_or_else(|| "?".into());
-    let ended = s.ended.clone().unwrap_or_else(|| "running".into());
+    let ended = match (&s.ended, s.origin) {
+        (Some(at), _) => at.clone(),
+        (None, Origin::Active) => "running".into(),
+        (None, _) => "?".into(),
+    };
     out.push_str(&format!(
         "  {started} → {ended}{}  ({})\n",
         s.duration_hours

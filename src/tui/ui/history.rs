@@ -7,7 +7,7 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Borders, Clear, Paragraph, Wrap};
 
-use crate::domain::catalog::When;
+use crate::domain::catalog::{Origin, When};
 use crate::domain::history::{SessionInfo, SessionRow};
 use crate::domain::show::{DecisionRow, HandoffText};
 use crate::domain::stale::{Stale, StaleReason};
@@ -37,10 +37,13 @@ fn overlay_area(frame: &Frame<'_>) -> Rect {
 
 fn session_line(s: &SessionInfo, w: usize) -> String {
     let c = s.counts;
-    let hours = s
-        .hours()
-        .map(|h| format!("{h:.1} h"))
-        .unwrap_or_else(|| "running".into());
+    // Unknown hours mean "running" only for a running session; a hand-made handoff's
+    // session has a day but no times.
+    let hours = match (s.hours(), s.origin) {
+        (Some(h), _) => format!("{h:.1} h"),
+        (None, Origin::Active) => "running".into(),
+        (None, _) => "? h".into(),
+    };
     let counts = format!(
         " · {hours} · {}d {}i {}a {}n",
         c.decisions, c.insights, c.achievements, c.next_steps
@@ -202,7 +205,11 @@ pub fn session(app: &App, frame: &mut Frame<'_>, index: usize, scroll: u16) {
     ));
     lines.push(field(
         "ended",
-        row.ended.as_deref().map_or_else(|| "running".into(), stamp),
+        match (row.ended.as_deref(), row.origin) {
+            (Some(at), _) => stamp(at),
+            (None, Origin::Active) => "running".into(),
+            (None, _) => "?".into(),
+        },
     ));
     if let Some(h) = row.duration_hours {
         lines.push(field("duration", format!("{h:.2} h")));
