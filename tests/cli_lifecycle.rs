@@ -309,6 +309,31 @@ fn several_active_sessions_need_a_name() {
     );
 }
 
+/// A named session is read from its own file: a parallel session's file that cannot be read
+/// (here: over the 256 MB read limit) does not stop it, while an unnamed command, which has to
+/// look at every session, reports that file.
+#[test]
+fn a_named_session_does_not_read_the_others_files() {
+    let home = SeedHome::empty();
+    stdout_of(&mut home.baton(&["start", "--id", "frontend", "-q"]));
+    stdout_of(&mut home.baton(&["start", "--id", "backend", "-q"]));
+    let other = home.dir().join("ACTIVE_SESSIONS/frontend.jsonl");
+    std::fs::File::options()
+        .write(true)
+        .open(&other)
+        .unwrap()
+        .set_len(300 * 1024 * 1024)
+        .unwrap();
+    home.baton(&["--session", "backend", "log", "decision", "REST"])
+        .assert()
+        .success();
+    assert!(home.read("ACTIVE_SESSIONS/backend.jsonl").contains("REST"));
+    home.baton(&["log", "decision", "x"])
+        .assert()
+        .failure()
+        .stderr(predicate::str::contains("frontend.jsonl"));
+}
+
 #[test]
 fn usage_errors_exit_2() {
     let home = SeedHome::empty();

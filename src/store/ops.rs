@@ -136,9 +136,15 @@ impl Store {
     /// The session a command is aimed at: the one named, else the only active one.
     pub fn select_session(&self, wanted: Option<&str>) -> Result<ActiveSession, StoreError> {
         let mut problems = Vec::new();
-        let active = self.active_sessions(&mut problems)?;
+        // A named session is read from its own file: parallel sessions' files are not.
         if let Some(id) = wanted {
             validate_id(id).map_err(StoreError::Usage)?;
+            if let Some(session) = read::active_session(&self.layout, id, &mut problems)? {
+                return Ok(session);
+            }
+        }
+        let active = self.active_sessions(&mut problems)?;
+        if let Some(id) = wanted {
             return active
                 .into_iter()
                 .find(|s| s.record.session_id == id)

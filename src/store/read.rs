@@ -223,6 +223,28 @@ pub fn read_current(
     }
 }
 
+/// The active session `id` read from its own events file alone (not every session's), as
+/// [`active_sessions`] would list it; `None` when it is not found that way (then the caller
+/// looks through them all, for the seed's `CURRENT_SESSION.json` and for the message).
+pub fn active_session(
+    layout: &Layout,
+    id: &str,
+    problems: &mut Vec<Problem>,
+) -> Result<Option<ActiveSession>, FsError> {
+    let path = layout.active(id);
+    if !path.is_file() || layout.archived(id).exists() {
+        return Ok(None);
+    }
+    let modified = fs::metadata(&path).and_then(|m| m.modified()).ok();
+    Ok(read_events(layout, &path, problems)?
+        .filter(|record| record.session_id == id)
+        .map(|record| ActiveSession {
+            record,
+            source: SessionSource::Events(path),
+            last_activity: modified,
+        }))
+}
+
 /// Every active session: baton's events files whose session is not archived, and the seed's
 /// `CURRENT_SESSION.json` while it has no `ended_at`.
 pub fn active_sessions(
