@@ -99,7 +99,7 @@ fn the_cache_follows_every_change_to_the_files() {
     assert_eq!(assert_agree(&dir), first_text);
 
     // A damaged cache is ignored and rewritten; a missing one is rebuilt.
-    fs::write(cache_file(&dir), b"BATONDC1 but not really").unwrap();
+    fs::write(cache_file(&dir), b"BATONDC2 but not really").unwrap();
     assert_agree(&dir);
     assert!(fs::read(cache_file(&dir)).unwrap().len() > 100);
     fs::remove_file(cache_file(&dir)).unwrap();
@@ -132,7 +132,10 @@ fn knowledge_entry(bytes: &[u8]) -> Option<String> {
     let heads: Vec<(Option<&str>, Option<&str>)> = k
         .heads
         .iter()
-        .map(|h| (h.key.map(|i| keys[i as usize].as_ref()), h.date.as_deref()))
+        .map(|h| {
+            let date = h.date.and_then(|d| cache.dates.get(d));
+            (h.key.map(|i| keys[i as usize].as_ref()), date)
+        })
         .collect();
     Some(format!(
         "{} {} {:?} {:?} {:?}",

@@ -17,6 +17,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
+use crate::domain::fast_hash::FxHashMap;
 use crate::domain::knowledge::Knowledge;
 use crate::domain::problem::{Problem, Severity};
 use crate::domain::raw_list::Shape;
@@ -27,35 +28,71 @@ use super::fsio;
 use super::layout::Layout;
 
 const FILE: &str = "decisions.cache";
-const MAGIC: &[u8; 8] = b"BATONDC1";
+const MAGIC: &[u8; 8] = b"BATONDC2";
 
-/// One decision as the cache knows it: its repeat key's number and its date.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CachedHead<'c> {
+/// One decision as the cache knows it: its repeat key's number and its date's.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CachedHead {
     pub key: Option<u32>,
-    pub date: Option<Cow<'c, str>>,
+    pub date: Option<u32>,
+}
+
+/// Dates, each kept once (a day's sessions share one), numbered in the order first met.
+#[derive(Debug, Default)]
+pub struct DateTable<'c> {
+    dates: Vec<Cow<'c, str>>,
+    index: Option<FxHashMap<String, u32>>,
+}
+
+impl DateTable<'_> {
+    pub fn get(&self, id: u32) -> Option<&str> {
+        self.dates.get(id as usize).map(|d| d.as_ref())
+    }
+
+    /// The number of `date`, added if new.
+    pub fn id_of(&mut self, date: &str) -> u32 {
+        let dates = &self.dates;
+        let index = self.index.get_or_insert_with(|| {
+            let mut map = FxHashMap::default();
+            for (i, d) in dates.iter().enumerate() {
+                map.entry(d.to_string()).or_insert(i as u32);
+            }
+            map
+        });
+        if let Some(id) = index.get(date) {
+            return *id;
+        }
+        let id = self.dates.len() as u32;
+        index.insert(date.to_string(), id);
+        self.dates.push(Cow::Owned(date.to_string()));
+        id
+    }
+
+    pub fn ids<'t>(&mut self, dates: impl Iterator<Item = Option<&'t str>>) -> Vec<Option<u32>> {
+        dates.map(|d| d.map(|d| self.id_of(d))).collect()
+    }
 }
 
 /// The knowledge base's `core_decisions`, for the text of `len` bytes hashing to `hash`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct KnowledgeEntry<'c> {
+pub struct KnowledgeEntry {
     pub len: usize,
     pub hash: u64,
     /// Where the array's text lies in the file's text.
     pub span: Range<usize>,
     pub shape: Shape,
-    pub heads: Vec<CachedHead<'c>>,
+    pub heads: Vec<CachedHead>,
 }
 
 /// The decision log's first `prefix_len` bytes (whole lines), hashing to `prefix_hash`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct LogEntry<'c> {
+pub struct LogEntry {
     pub prefix_len: usize,
     pub prefix_hash: u64,
     /// Lines in the prefix: the first line after it is `lines + 1`.
     pub lines: usize,
     /// Each record's line number and head.
-    pub records: Vec<(usize, CachedHead<'c>)>,
+    pub records: Vec<(usize, CachedHead)>,
     /// Problems found in the prefix, without their path.
     pub problems: Vec<(Severity, usize, usize, String)>,
 }
@@ -63,8 +100,9 @@ pub struct LogEntry<'c> {
 #[derive(Debug, Default)]
 pub struct DecisionCache<'c> {
     pub keys: KeyTable<'c>,
-    pub knowledge: Option<KnowledgeEntry<'c>>,
-    pub log: Option<LogEntry<'c>>,
+    pub dates: DateTable<'c>,
+    pub knowledge: Option<KnowledgeEntry>,
+    pub log: Option<LogEntry>,
 }
 
 impl<'c> DecisionCache<'c> {
@@ -74,14 +112,14 @@ impl<'c> DecisionCache<'c> {
     }
 
     /// The entry for a knowledge base whose text is `text`, if it is the cached one.
-    pub fn knowledge_for(&self, text: &str) -> Option<&KnowledgeEntry<'c>> {
+    pub fn knowledge_for(&self, text: &str) -> Option<&KnowledgeEntry> {
         self.knowledge
             .as_ref()
             .filter(|k| k.len == text.len() && k.hash == hash(text.as_bytes()))
     }
 
     /// The entry for a log whose text is `text`, if the cached prefix is still its start.
-    pub fn log_for(&self, text: &str) -> Option<&LogEntry<'c>> {
+    pub fn log_for(&self, text: &str) -> Option<&LogEntry> {
         self.log.as_ref().filter(|l| {
             text.as_bytes()
                 .get(..l.prefix_len)
@@ -110,7 +148,7 @@ impl<'c> DecisionCache<'c> {
         for d in added {
             heads.push(CachedHead {
                 key: self.keys.key_of(&d.decision),
-                date: d.date.map(Cow::Owned),
+                date: d.date.as_deref().map(|d| self.dates.id_of(d)),
             });
         }
         self.knowledge = Some(KnowledgeEntry {
@@ -128,6 +166,10 @@ impl<'c> DecisionCache<'c> {
         e.u(keys.len() as u64);
         for k in keys {
             e.s(k);
+        }
+        e.u(self.dates.dates.len() as u64);
+        for d in &self.dates.dates {
+            e.s(d);
         }
         match &self.knowledge {
             None => e.buf.push(0),
@@ -184,7 +226,7 @@ impl<'c> DecisionCache<'c> {
     }
 }
 
-impl LogEntry<'_> {
+impl LogEntry {
     /// The cached problems, as found in the log shown as `path`.
     pub fn problems(&self, path: &str) -> impl Iterator<Item = Problem> + '_ {
         let path = path.to_string();
@@ -198,20 +240,21 @@ impl LogEntry<'_> {
 
 fn enc_head(e: &mut Enc, h: &CachedHead) {
     e.u(h.key.map_or(0, |k| u64::from(k) + 1));
-    e.os(h.date.as_deref());
+    e.u(h.date.map_or(0, |k| u64::from(k) + 1));
 }
 
-fn dec_head<'c>(d: &mut Dec<'c>, keys: usize) -> DResult<CachedHead<'c>> {
-    let key = match d.u()? {
-        0 => None,
-        k if (k as usize) <= keys => Some((k - 1) as u32),
-        _ => return Err(Corrupt),
+fn dec_head(d: &mut Dec, keys: usize, dates: usize) -> DResult<CachedHead> {
+    let mut id = |count: usize| -> DResult<Option<u32>> {
+        match d.u()? {
+            0 => Ok(None),
+            k if (k as usize) <= count => Ok(Some((k - 1) as u32)),
+            _ => Err(Corrupt),
+        }
     };
-    let date = match d.b()? {
-        false => None,
-        true => Some(Cow::Borrowed(d.str()?)),
-    };
-    Ok(CachedHead { key, date })
+    Ok(CachedHead {
+        key: id(keys)?,
+        date: id(dates)?,
+    })
 }
 
 fn decode(bytes: &[u8]) -> DResult<DecisionCache<'_>> {
@@ -230,6 +273,11 @@ fn decode(bytes: &[u8]) -> DResult<DecisionCache<'_>> {
     let mut keys = Vec::with_capacity(count);
     for _ in 0..count {
         keys.push(Cow::Borrowed(d.str()?));
+    }
+    let date_count = d.count()?;
+    let mut dates = Vec::with_capacity(date_count);
+    for _ in 0..date_count {
+        dates.push(Cow::Borrowed(d.str()?));
     }
     let knowledge = match d.b()? {
         false => None,
@@ -250,7 +298,7 @@ fn decode(bytes: &[u8]) -> DResult<DecisionCache<'_>> {
             let n = d.count()?;
             let mut heads = Vec::with_capacity(n);
             for _ in 0..n {
-                heads.push(dec_head(&mut d, count)?);
+                heads.push(dec_head(&mut d, count, date_count)?);
             }
             let sane = span.start <= span.end
                 && span.end <= len
@@ -285,7 +333,7 @@ fn decode(bytes: &[u8]) -> DResult<DecisionCache<'_>> {
             let mut line = 0usize;
             for _ in 0..n {
                 line = line.checked_add(d.u()? as usize).ok_or(Corrupt)?;
-                records.push((line, dec_head(&mut d, count)?));
+                records.push((line, dec_head(&mut d, count, date_count)?));
             }
             let n = d.count()?;
             let mut problems = Vec::with_capacity(n);
@@ -310,6 +358,7 @@ fn decode(bytes: &[u8]) -> DResult<DecisionCache<'_>> {
     }
     Ok(DecisionCache {
         keys: KeyTable::from_keys(keys),
+        dates: DateTable { dates, index: None },
         knowledge,
         log,
     })
@@ -340,8 +389,11 @@ mod tests {
         let mut keys = KeyTable::default();
         let a = keys.key_of("Use Redis");
         let b = keys.key_of("Keep Postgres");
+        let mut dates = DateTable::default();
+        let day = dates.id_of("2025-11-02");
         let cache = DecisionCache {
             keys,
+            dates,
             knowledge: Some(KnowledgeEntry {
                 len: 40,
                 hash: 7,
@@ -355,7 +407,7 @@ mod tests {
                 heads: vec![
                     CachedHead {
                         key: a,
-                        date: Some("2025-11-02".into()),
+                        date: Some(day),
                     },
                     CachedHead {
                         key: None,
@@ -384,7 +436,10 @@ mod tests {
         let k = cache.knowledge.as_ref().unwrap();
         assert_eq!(k.shape.max_id, Some(0));
         assert_eq!(k.shape.starts, vec![4, 12]);
-        assert_eq!(k.heads[0].date.as_deref(), Some("2025-11-02"));
+        assert_eq!(
+            cache.dates.get(k.heads[0].date.unwrap()),
+            Some("2025-11-02")
+        );
         let l = cache.log.as_ref().unwrap();
         assert_eq!(l.records[0].0, 2);
         let shown: Vec<String> = l.problems("LOG").map(|p| p.to_string()).collect();
@@ -409,6 +464,7 @@ mod tests {
         let text = "line one\nline two\n";
         let cache = DecisionCache {
             keys: KeyTable::default(),
+            dates: DateTable::default(),
             knowledge: Some(KnowledgeEntry {
                 len: text.len(),
                 hash: hash(text.as_bytes()),

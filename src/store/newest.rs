@@ -4,8 +4,6 @@
 //! file's bytes are those it was made from, else from the text, and the cache is brought up
 //! to date.
 
-use std::borrow::Cow;
-
 use crate::domain::decision_head::DecisionHead;
 use crate::domain::items::Decision;
 use crate::domain::json_doc::{Log, parse_lines_as, parse_log_as};
@@ -41,6 +39,7 @@ pub fn newest(
 ) -> (Vec<Decision>, bool) {
     let DecisionCache {
         keys,
+        dates,
         knowledge: cached_kb,
         log: cached_log,
     } = cache;
@@ -59,89 +58,80 @@ pub fn newest(
     let kb_decisions;
     let mut seen = SeenTexts::default();
 
-    // The knowledge base's decisions: from the cache, or read as heads (text and date).
+    // The knowledge base's decisions: from the cache, or read as heads (text and date). Every
+    // head is a key and a date, both numbers; dates become text once all are numbered.
     let mut new_kb: Option<Option<KnowledgeEntry>> = None;
-    let (core_keys, core_dates): (Vec<Option<u32>>, Vec<Option<&str>>) =
-        match (kb_read, cached_kb.as_ref()) {
-            (KnowledgeRead::Cached, Some(entry)) => (
-                entry.heads.iter().map(|h| h.key).collect(),
-                entry.heads.iter().map(|h| h.date.as_deref()).collect(),
-            ),
-            _ => match k.core_decision_heads() {
-                Some(heads) => {
-                    kb_heads = heads;
-                    let texts = kb_heads.iter().map(|h| h.text.as_ref());
-                    let ids = keys.key_ids_seen(&mut seen, texts);
-                    let dates: Vec<Option<&str>> =
-                        kb_heads.iter().map(|h| h.date.as_deref()).collect();
-                    new_kb = Some(match (kb_read, k.raw_decisions()) {
-                        (
-                            KnowledgeRead::Parsed {
-                                entry: Some((len, hash, span)),
-                            },
-                            Some(raw),
-                        ) => Some(KnowledgeEntry {
-                            len: *len,
-                            hash: *hash,
-                            span: span.clone(),
-                            shape: raw.shape().clone(),
-                            heads: owned_heads(&ids, &dates),
-                        }),
-                        _ => None,
-                    });
-                    (ids, dates)
-                }
-                None => {
-                    kb_decisions = k.core_decisions();
-                    new_kb = Some(None);
+    let core: Vec<CachedHead> = match (kb_read, cached_kb.as_ref()) {
+        (KnowledgeRead::Cached, Some(entry)) => entry.heads.clone(),
+        _ => match k.core_decision_heads() {
+            Some(heads) => {
+                kb_heads = heads;
+                let texts = kb_heads.iter().map(|h| h.text.as_ref());
+                let ids = keys.key_ids_seen(&mut seen, texts);
+                let days = dates.ids(kb_heads.iter().map(|h| h.date.as_deref()));
+                let core = heads_of(&ids, &days);
+                new_kb = Some(match (kb_read, k.raw_decisions()) {
                     (
-                        keys.key_ids_seen(
-                            &mut seen,
-                            kb_decisions.iter().map(|d| d.decision.as_str()),
-                        ),
-                        kb_decisions.iter().map(|d| d.date.as_deref()).collect(),
-                    )
-                }
-            },
-        };
+                        KnowledgeRead::Parsed {
+                            entry: Some((len, hash, span)),
+                        },
+                        Some(raw),
+                    ) => Some(KnowledgeEntry {
+                        len: *len,
+                        hash: *hash,
+                        span: span.clone(),
+                        shape: raw.shape().clone(),
+                        heads: core.clone(),
+                    }),
+                    _ => None,
+                });
+                core
+            }
+            None => {
+                kb_decisions = k.core_decisions();
+                new_kb = Some(None);
+                let texts = kb_decisions.iter().map(|d| d.decision.as_str());
+                let ids = keys.key_ids_seen(&mut seen, texts);
+                let days = dates.ids(kb_decisions.iter().map(|d| d.date.as_deref()));
+                heads_of(&ids, &days)
+            }
+        },
+    };
 
     // The log's lines after the cached prefix.
     let texts = tail.records.iter().map(|r| r.value.text.as_ref());
     let tail_keys = keys.key_ids_seen(&mut seen, texts);
+    let tail_days = dates.ids(tail.records.iter().map(|r| r.value.date.as_deref()));
     let mut log_lines: Vec<usize> = Vec::new();
-    let mut log_keys: Vec<Option<u32>> = Vec::new();
-    let mut log_dates: Vec<Option<&str>> = Vec::new();
+    let mut log_heads: Vec<CachedHead> = Vec::new();
     if let Some(p) = prefix {
         problems.extend(p.problems(log.shown));
         for (line, head) in &p.records {
             log_lines.push(*line);
-            log_keys.push(head.key);
-            log_dates.push(head.date.as_deref());
+            log_heads.push(*head);
         }
     }
     problems.extend(tail.problems.iter().cloned());
-    for (r, key) in tail.records.iter().zip(&tail_keys) {
-        log_lines.push(r.line);
-        log_keys.push(*key);
-        log_dates.push(r.value.date.as_deref());
-    }
+    log_lines.extend(tail.records.iter().map(|r| r.line));
+    log_heads.extend(heads_of(&tail_keys, &tail_days));
     let new_log = if is_array || !log.clean {
         (cached_log.is_some()).then_some(None)
     } else {
-        log_entry(&log, prefix, &tail, &log_lines, &log_keys, &log_dates)
+        log_entry(&log, prefix, &tail, &log_lines, &log_heads)
     };
 
     let active_keys = keys.key_ids(active.iter().map(|d| d.decision.as_str()));
-    let all_keys: Vec<Option<u32>> = [core_keys, log_keys, active_keys].concat();
-    let dates: Vec<Option<&str>> = core_dates
+    let active_days = dates.ids(active.iter().map(|d| d.date.as_deref()));
+    let all: Vec<CachedHead> = [core, log_heads, heads_of(&active_keys, &active_days)].concat();
+    let all_keys: Vec<Option<u32>> = all.iter().map(|h| h.key).collect();
+    let all_dates: Vec<Option<&str>> = all
         .iter()
-        .chain(&log_dates)
-        .copied()
-        .chain(active.iter().map(|d| d.date.as_deref()))
+        .map(|h| h.date.and_then(|d| dates.get(d)))
         .collect();
     let groups = groups_of(&all_keys, keys.len());
-    let (in_core, in_log) = (core_dates.len(), log_dates.len());
-    let shown = newest_decisions(&groups, &dates, n, |members| {
+    let in_log = log_lines.len();
+    let in_core = all.len() - in_log - active.len();
+    let shown = newest_decisions(&groups, &all_dates, n, |members| {
         let at_core: Vec<usize> = members.iter().copied().filter(|i| *i < in_core).collect();
         let at_log: Vec<usize> = members
             .iter()
@@ -175,26 +165,25 @@ pub fn newest(
     (shown, changed)
 }
 
-fn owned_heads(keys: &[Option<u32>], dates: &[Option<&str>]) -> Vec<CachedHead<'static>> {
+fn heads_of(keys: &[Option<u32>], dates: &[Option<u32>]) -> Vec<CachedHead> {
     keys.iter()
         .zip(dates)
         .map(|(key, date)| CachedHead {
             key: *key,
-            date: date.map(|d| Cow::Owned(d.to_string())),
+            date: *date,
         })
         .collect()
 }
 
 /// The log's new cache entry, covering its complete lines: `None` when the cached one
 /// already covers them all.
-fn log_entry<'c>(
+fn log_entry(
     log: &LogText,
-    prefix: Option<&LogEntry<'c>>,
+    prefix: Option<&LogEntry>,
     tail: &Log<DecisionHead>,
     lines: &[usize],
-    keys: &[Option<u32>],
-    dates: &[Option<&str>],
-) -> Option<Option<LogEntry<'c>>> {
+    heads: &[CachedHead],
+) -> Option<Option<LogEntry>> {
     let start = prefix.map_or(0, |p| p.prefix_len);
     let end = log.text.rfind('\n').map_or(0, |i| i + 1).max(start);
     if prefix.is_some() && end == start {
@@ -202,20 +191,12 @@ fn log_entry<'c>(
     }
     let added = memchr::memchr_iter(b'\n', &log.text.as_bytes()[start..end]).count();
     let covered = prefix.map_or(0, |p| p.lines) + added;
-    let cached = prefix.map_or(0, |p| p.records.len());
-    let mut records: Vec<(usize, CachedHead<'c>)> =
-        prefix.map(|p| p.records.clone()).unwrap_or_default();
-    for i in cached..lines.len() {
-        if lines[i] <= covered {
-            records.push((
-                lines[i],
-                CachedHead {
-                    key: keys[i],
-                    date: dates[i].map(|d| Cow::Owned(d.to_string())),
-                },
-            ));
-        }
-    }
+    let records: Vec<(usize, CachedHead)> = lines
+        .iter()
+        .zip(heads)
+        .filter(|(line, _)| **line <= covered)
+        .map(|(line, head)| (*line, *head))
+        .collect();
     let mut found = prefix.map(|p| p.problems.clone()).unwrap_or_default();
     found.extend(
         tail.problems
