@@ -347,6 +347,14 @@ fn running_sessions_and_private_state_stay_on_their_machine() {
     t.alice.session(1, 10);
     let running = t.alice.baton(&["start", "--goal", "still going", "-q"]);
     let running = running.trim();
+    t.alice.baton(&["context", "--no-health"]); // leaves the decision cache
+    assert!(
+        t.alice
+            .dir
+            .join(SESSIONS)
+            .join(".baton/decisions.cache")
+            .is_file()
+    );
     t.alice.sync();
     t.bob.sync();
     assert_eq!(t.bob.names("SESSION_LOGS"), ["2025-11-15-001-alice.json"]);
@@ -368,6 +376,11 @@ fn running_sessions_and_private_state_stay_on_their_machine() {
         "{tracked}"
     );
     assert!(!tracked.contains(".baton/sync.json"), "{tracked}");
+    // Not committed by `sync --git`, and ignored for a plain `git add -A` too.
+    assert!(!tracked.contains("decisions.cache"), "{tracked}");
+    let cache = format!("{SESSIONS}/.baton/decisions.cache");
+    let ignored = git_out(&t.alice.dir, &["check-ignore", &cache]);
+    assert_eq!(ignored.trim(), cache);
     assert!(!tracked.contains(".baton/lock"), "{tracked}");
     assert!(!tracked.contains("unmerged"), "{tracked}");
     // The running session is alice's: bob's `log` does not find it.

@@ -51,8 +51,9 @@ CODE_CHANGES.log merge=union
 UNIFIED_KNOWLEDGE.json -merge
 ";
 
-/// What `.baton/.gitignore` must hold: everything private to one machine.
-const PRIVATE_IGNORES: [&str; 7] = [
+/// What `.baton/.gitignore` must hold: everything private to one machine (`init` writes it,
+/// `sync --git` adds what an older file lacks). Caches are rebuilt from the files.
+pub const PRIVATE_IGNORES: [&str; 10] = [
     "lock",
     "*.baton-tmp-*",
     "drafts/",
@@ -60,6 +61,9 @@ const PRIVATE_IGNORES: [&str; 7] = [
     "outbox.lock",
     "unmerged/",
     "sync.json",
+    "dashboard.log",
+    "remind/",
+    "decisions.cache",
 ];
 
 /// This machine's name: `$BATON_MACHINE`, else the host name.

@@ -104,6 +104,7 @@ impl Store {
         }
         let _lock = self.lock()?;
         let knowledge = "{\n  \"last_updated\": null,\n  \"total_sessions\": 0,\n  \"total_hours\": 0,\n  \"core_decisions\": [],\n  \"architecture_state\": {},\n  \"best_practices\": [],\n  \"pending_work\": []\n}\n";
+        let ignores = super::gitsync::PRIVATE_IGNORES.join("\n") + "\n";
         let files: [(PathBuf, &str); 4] = [
             (l.knowledge(), knowledge),
             // The seed's three services, disabled: an example to edit (`_comment` says how).
@@ -111,10 +112,7 @@ impl Store {
                 l.path(layout::SERVICES),
                 include_str!("../../assets/SERVICES.example.json"),
             ),
-            (
-                l.private_dir().join(".gitignore"),
-                "lock\n*.baton-tmp-*\ndrafts/\noutbox/\noutbox.lock\nunmerged/\nsync.json\ndashboard.log\nremind/\n",
-            ),
+            (l.private_dir().join(".gitignore"), &ignores),
             (l.path(".gitattributes"), super::gitsync::GITATTRIBUTES),
         ];
         for (path, content) in files {
