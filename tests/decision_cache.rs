@@ -185,3 +185,23 @@ fn end_keeps_the_cache_entry_of_the_file_it_writes() {
     assert!(knowledge_entry(&after_end).is_some());
     assert_eq!(knowledge_entry(&after_end), knowledge_entry(&rebuilt));
 }
+
+/// Pending-work edits (`baton pending`, the dashboard's `n`, `x`, `p`) rewrite the knowledge
+/// base too: the cache's entry follows them, so the next `context` reads no decision again.
+#[test]
+fn pending_edits_keep_the_cache_entry_of_the_file_they_write() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sessions");
+    generate_seed_history(&dir, 20).unwrap();
+    assert_agree(&dir);
+    let mut cmd = common::baton_cmd();
+    cmd.arg("--dir")
+        .arg(&dir)
+        .args(["pending", "add", "Write the runbook"]);
+    common::stdout_of(&mut cmd);
+    let kb = fs::read_to_string(dir.join("UNIFIED_KNOWLEDGE.json")).unwrap();
+    assert!(kb.contains("Write the runbook"));
+    let bytes = fs::read(cache_file(&dir)).unwrap();
+    assert!(DecisionCache::decode(&bytes).knowledge_for(&kb).is_some());
+    assert_agree(&dir);
+}

@@ -13,9 +13,9 @@ use crate::domain::scrub::{RedactionNote, scrub_text};
 use crate::domain::text::normalize;
 
 use super::StoreError;
+use super::decision_cache::{self, DecisionCache};
 use super::fsio::{atomic_write, lock, lock_timeout};
 use super::ops::Store;
-use super::read::read_knowledge;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum PendingEdit {
@@ -50,8 +50,10 @@ impl Store {
         now: chrono::DateTime<chrono::Utc>,
     ) -> Result<Vec<RedactionNote>, StoreError> {
         let _lock = lock(&self.layout.lock(), lock_timeout())?;
-        let kb = read_knowledge(&self.layout)?;
-        let mut knowledge = match kb.doc {
+        let cache_bytes = decision_cache::load(&self.layout);
+        let mut cache = DecisionCache::decode(&cache_bytes);
+        let (doc, cached) = self.read_knowledge_doc(&cache)?;
+        let mut knowledge = match doc {
             None => Knowledge::default(),
             Some(Doc::Ok(knowledge)) => knowledge,
             Some(Doc::Broken { problem, .. }) => return Err(StoreError::Refused(vec![problem])),
@@ -127,10 +129,7 @@ impl Store {
                 list[i] = item.to_value();
             }
         }
-        atomic_write(
-            &self.layout.knowledge(),
-            knowledge.to_pretty_json().as_bytes(),
-        )?;
+        self.write_knowledge(&knowledge, cached.then_some(&mut cache))?;
         Ok(notes)
     }
 

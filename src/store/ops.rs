@@ -457,7 +457,7 @@ impl Store {
 
     /// The knowledge base, and whether `cache` held its text (then `core_decisions` was
     /// taken as the cache describes it rather than read again).
-    fn read_knowledge_doc(
+    pub(super) fn read_knowledge_doc(
         &self,
         cache: &DecisionCache,
     ) -> Result<(Option<Doc<Knowledge>>, bool), StoreError> {
@@ -589,20 +589,31 @@ impl Store {
         };
         // Idempotent: a no-op when `merged` already holds this session.
         knowledge.merge_session(record);
-        let parts = knowledge.to_pretty_json_parts();
+        self.write_knowledge(&knowledge, cache.filter(|_| cached))?;
+        std::fs::remove_file(&marker).map_err(super::fsio::io_err(&marker))?;
+        Ok(problems)
+    }
+
+    /// Writes the knowledge base from `k`, in parts (its megabytes of decisions are not
+    /// copied into one buffer). `cache` is given when `k` was read through its entry: the
+    /// entry then follows the file and is saved, so the next read skips the decisions again.
+    pub(super) fn write_knowledge(
+        &self,
+        k: &Knowledge,
+        cache: Option<&mut DecisionCache>,
+    ) -> Result<(), StoreError> {
+        let parts = k.to_pretty_json_parts();
         let bytes = parts.each_ref().map(|p| p.as_bytes());
         atomic_write_parts(&self.layout.knowledge(), &bytes)?;
-        // The cache's entry followed the file: it now describes what was just written.
-        if let (Some(cache), true) = (cache, cached) {
+        if let Some(cache) = cache {
             let len = bytes.iter().map(|b| b.len()).sum();
             let mut hasher = Hasher64::new(len);
             bytes.iter().for_each(|b| hasher.update(b));
             let span = bytes[0].len()..bytes[0].len() + bytes[1].len();
-            cache.knowledge_written(&knowledge, len, hasher.finish(), span);
+            cache.knowledge_written(k, len, hasher.finish(), span);
             decision_cache::save(&self.layout, cache);
         }
-        std::fs::remove_file(&marker).map_err(super::fsio::io_err(&marker))?;
-        Ok(problems)
+        Ok(())
     }
 
     /// The marker of a merge in progress. It records each log's length before the session's
