@@ -99,7 +99,7 @@ fn the_cache_follows_every_change_to_the_files() {
     assert_eq!(assert_agree(&dir), first_text);
 
     // A damaged cache is ignored and rewritten; a missing one is rebuilt.
-    fs::write(cache_file(&dir), b"BATONDC2 but not really").unwrap();
+    fs::write(cache_file(&dir), b"BATONDC3 but not really").unwrap();
     assert_agree(&dir);
     assert!(fs::read(cache_file(&dir)).unwrap().len() > 100);
     fs::remove_file(cache_file(&dir)).unwrap();
@@ -138,8 +138,8 @@ fn knowledge_entry(bytes: &[u8]) -> Option<String> {
         })
         .collect();
     Some(format!(
-        "{} {} {:?} {:?} {:?}",
-        k.len, k.hash, k.span, k.shape, heads
+        "{} {} {:?} {} {:?} {:?}",
+        k.len, k.hash, k.span, k.list_hash, k.shape, heads
     ))
 }
 
@@ -204,4 +204,62 @@ fn pending_edits_keep_the_cache_entry_of_the_file_they_write() {
     let bytes = fs::read(cache_file(&dir)).unwrap();
     assert!(DecisionCache::decode(&bytes).knowledge_for(&kb).is_some());
     assert_agree(&dir);
+}
+
+/// A hand edit around `core_decisions` (here a pending item) changes the file but not the
+/// list: the list's shape and heads are taken from the cache, not read again; an edit inside
+/// the list is read again. Either way the newest decisions equal the full read's.
+#[test]
+fn an_edit_around_the_decisions_keeps_their_cached_heads() {
+    use baton::store::read::{KnowledgeRead, read_knowledge_cached};
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sessions");
+    generate_seed_history(&dir, 20).unwrap();
+    assert_agree(&dir);
+    let kb = dir.join("UNIFIED_KNOWLEDGE.json");
+    let how = |dir: &Path| {
+        let store = Store::open(dir).unwrap();
+        let bytes = fs::read(cache_file(dir)).unwrap();
+        let cache = DecisionCache::decode(&bytes);
+        read_knowledge_cached(&store.layout, &cache).unwrap().1
+    };
+    assert_eq!(how(&dir), KnowledgeRead::Cached);
+
+    edit_in_place(
+        &kb,
+        "\"pending_work\": [",
+        "\"pending_work\": [\n    \"Hand-added item\",",
+    );
+    assert!(matches!(
+        how(&dir),
+        KnowledgeRead::Parsed {
+            entry: Some(_),
+            list_cached: true
+        }
+    ));
+    assert_agree(&dir);
+    assert_eq!(how(&dir), KnowledgeRead::Cached, "the entry moved along");
+
+    // Inside the list, keeping its length: only the list's hash tells.
+    let text = fs::read_to_string(&kb).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let first_date = &doc["core_decisions"][0]["date"];
+    edit_in_place(
+        &kb,
+        &format!("\"id\": \"decision-001\",\n      \"date\": {first_date}"),
+        "\"id\": \"decision-001\",\n      \"date\": \"2101-01-14\"",
+    );
+    assert!(matches!(
+        how(&dir),
+        KnowledgeRead::Parsed {
+            list_cached: false,
+            ..
+        }
+    ));
+    let newest = assert_agree(&dir);
+    assert_eq!(
+        newest,
+        doc["core_decisions"][0]["decision"].as_str().unwrap()
+    );
+    assert_eq!(how(&dir), KnowledgeRead::Cached);
 }

@@ -75,7 +75,18 @@ impl Knowledge {
     /// [`Knowledge::parse`], and where `core_decisions`' text lies in `text` when it is kept
     /// as text (so that a later read of the same bytes can skip it: [`Knowledge::parse_known`]).
     pub fn parse_located(path: &str, text: &str) -> (Doc<Knowledge>, Option<Range<usize>>) {
-        if let Some((k, span)) = Self::parse_keeping_decisions_raw(text) {
+        Self::parse_located_knowing(path, text, |_| None)
+    }
+
+    /// [`Knowledge::parse_located`], taking the shape of a `core_decisions` text that `known`
+    /// recognises (read before and unchanged, though the file around it changed) instead of
+    /// scanning it again.
+    pub fn parse_located_knowing(
+        path: &str,
+        text: &str,
+        known: impl Fn(&str) -> Option<Shape>,
+    ) -> (Doc<Knowledge>, Option<Range<usize>>) {
+        if let Some((k, span)) = Self::parse_keeping_decisions_raw(text, known) {
             return (Doc::Ok(k), span);
         }
         let doc = match parse_object(path, text) {
@@ -101,7 +112,8 @@ impl Knowledge {
             return Err(text);
         }
         let rest = [&text[..span.start], "[]", &text[span.end..]].concat();
-        let Some((mut k, Some(rest_span))) = Self::parse_keeping_decisions_raw(&rest) else {
+        let Some((mut k, Some(rest_span))) = Self::parse_keeping_decisions_raw(&rest, |_| None)
+        else {
             return Err(text);
         };
         if rest_span != (span.start..span.start + 2) {
@@ -114,7 +126,10 @@ impl Knowledge {
     }
 
     /// `None` whenever the full parse might say something else: then it runs and reports.
-    fn parse_keeping_decisions_raw(text: &str) -> Option<(Knowledge, Option<Range<usize>>)> {
+    fn parse_keeping_decisions_raw(
+        text: &str,
+        known: impl Fn(&str) -> Option<Shape>,
+    ) -> Option<(Knowledge, Option<Range<usize>>)> {
         let RawFields(fields) = serde_json::from_str(text).ok()?;
         let mut k = Knowledge::default();
         let mut span = None;
@@ -122,7 +137,13 @@ impl Knowledge {
         // text by the same pass that counts them, the rest by `too_deep_inside`.
         for (key, raw) in fields {
             if key == CORE_DECISIONS {
-                match RawList::from_raw(raw) {
+                let list = match known(raw.get()) {
+                    Some(shape) if raw.get().starts_with('[') => {
+                        Some(RawList::trusted(raw.get().to_string(), shape))
+                    }
+                    _ => RawList::from_raw(raw),
+                };
+                match list {
                     // The object is one level, the list's own depth the rest.
                     Some(list) if list.depth() < MAX_DEPTH => {
                         let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;

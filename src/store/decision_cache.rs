@@ -28,7 +28,7 @@ use super::fsio;
 use super::layout::Layout;
 
 const FILE: &str = "decisions.cache";
-const MAGIC: &[u8; 8] = b"BATONDC2";
+const MAGIC: &[u8; 8] = b"BATONDC3";
 
 /// One decision as the cache knows it: its repeat key's number and its date's.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -78,8 +78,10 @@ impl DateTable<'_> {
 pub struct KnowledgeEntry {
     pub len: usize,
     pub hash: u64,
-    /// Where the array's text lies in the file's text.
+    /// Where the array's text lies in the file's text, and the hash of that text alone (the
+    /// list is known again when only the fields around it changed).
     pub span: Range<usize>,
+    pub list_hash: u64,
     pub shape: Shape,
     pub heads: Vec<CachedHead>,
 }
@@ -118,6 +120,13 @@ impl<'c> DecisionCache<'c> {
             .filter(|k| k.len == text.len() && k.hash == hash(text.as_bytes()))
     }
 
+    /// The entry's list, if `list` (the text of a knowledge base's `core_decisions`) is it.
+    pub fn list_for(&self, list: &str) -> Option<&KnowledgeEntry> {
+        self.knowledge
+            .as_ref()
+            .filter(|k| k.span.len() == list.len() && k.list_hash == hash(list.as_bytes()))
+    }
+
     /// The entry for a log whose text is `text`, if the cached prefix is still its start.
     pub fn log_for(&self, text: &str) -> Option<&LogEntry> {
         self.log.as_ref().filter(|l| {
@@ -131,7 +140,13 @@ impl<'c> DecisionCache<'c> {
     /// text at `span`), `k` having been read through this cache's entry and appended to
     /// since: the entry now describes the new file, with the appended decisions' heads (only
     /// those are decoded). Anything but an append drops the entry.
-    pub fn knowledge_written(&mut self, k: &Knowledge, len: usize, hash: u64, span: Range<usize>) {
+    pub fn knowledge_written(
+        &mut self,
+        k: &Knowledge,
+        (len, hash): (usize, u64),
+        span: Range<usize>,
+        list_hash: u64,
+    ) {
         let (Some(old), Some(raw)) = (self.knowledge.take(), k.raw_decisions()) else {
             return;
         };
@@ -155,6 +170,7 @@ impl<'c> DecisionCache<'c> {
             len,
             hash,
             span,
+            list_hash,
             shape,
             heads,
         });
@@ -179,6 +195,7 @@ impl<'c> DecisionCache<'c> {
                 e.u64_le(k.hash);
                 e.u(k.span.start as u64);
                 e.u(k.span.end as u64);
+                e.u64_le(k.list_hash);
                 e.u(k.shape.items as u64);
                 e.u(k.shape.max_id.map_or(0, |id| id.saturating_add(1)));
                 e.u(k.shape.depth as u64);
@@ -285,6 +302,7 @@ fn decode(bytes: &[u8]) -> DResult<DecisionCache<'_>> {
             let len = d.u()? as usize;
             let hash = d.u64_le()?;
             let span = d.u()? as usize..d.u()? as usize;
+            let list_hash = d.u64_le()?;
             let items = d.u()? as usize;
             let max_id = d.u()?.checked_sub(1);
             let depth = d.u()? as usize;
@@ -312,6 +330,7 @@ fn decode(bytes: &[u8]) -> DResult<DecisionCache<'_>> {
                 len,
                 hash,
                 span,
+                list_hash,
                 shape: Shape {
                     items,
                     max_id,
@@ -398,6 +417,7 @@ mod tests {
                 len: 40,
                 hash: 7,
                 span: 3..30,
+                list_hash: 11,
                 shape: Shape {
                     items: 2,
                     max_id: Some(0),
@@ -469,6 +489,7 @@ mod tests {
                 len: text.len(),
                 hash: hash(text.as_bytes()),
                 span: 0..0,
+                list_hash: hash(b""),
                 shape: Shape::default(),
                 heads: Vec::new(),
             }),

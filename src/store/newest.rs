@@ -12,7 +12,7 @@ use crate::domain::problem::Problem;
 use crate::domain::repeats::{SeenTexts, groups_of, newest_decisions};
 use crate::domain::text::numbered_lines;
 
-use super::binary::hash;
+use super::binary::hash as hash_of;
 use super::decision_cache::{CachedHead, DecisionCache, KnowledgeEntry, LogEntry};
 use super::read::KnowledgeRead;
 
@@ -63,6 +63,22 @@ pub fn newest(
     let mut new_kb: Option<Option<KnowledgeEntry>> = None;
     let core: Vec<CachedHead> = match (kb_read, cached_kb.as_ref()) {
         (KnowledgeRead::Cached, Some(entry)) => entry.heads.clone(),
+        // The file changed around the same list: its heads stand, the entry moves along.
+        (
+            KnowledgeRead::Parsed {
+                entry: Some((len, hash, span)),
+                list_cached: true,
+            },
+            Some(entry),
+        ) => {
+            new_kb = Some(Some(KnowledgeEntry {
+                len: *len,
+                hash: *hash,
+                span: span.clone(),
+                ..entry.clone()
+            }));
+            entry.heads.clone()
+        }
         _ => match k.core_decision_heads() {
             Some(heads) => {
                 kb_heads = heads;
@@ -74,12 +90,14 @@ pub fn newest(
                     (
                         KnowledgeRead::Parsed {
                             entry: Some((len, hash, span)),
+                            ..
                         },
                         Some(raw),
                     ) => Some(KnowledgeEntry {
                         len: *len,
                         hash: *hash,
                         span: span.clone(),
+                        list_hash: hash_of(raw.text().as_bytes()),
                         shape: raw.shape().clone(),
                         heads: core.clone(),
                     }),
@@ -206,7 +224,7 @@ fn log_entry(
     );
     Some(Some(LogEntry {
         prefix_len: end,
-        prefix_hash: hash(&log.text.as_bytes()[..end]),
+        prefix_hash: hash_of(&log.text.as_bytes()[..end]),
         lines: covered,
         records,
         problems: found,

@@ -31,8 +31,8 @@ use super::fsio::{
 use super::git;
 use super::layout::{self, Layout};
 use super::read::{
-    self, ActiveSession, KnowledgeRead, SessionSource, list_dir, read_archived, read_current,
-    read_events, read_knowledge_cached, read_text,
+    self, ActiveSession, SessionSource, list_dir, read_archived, read_current, read_events,
+    read_knowledge_cached, read_text,
 };
 
 pub struct Store {
@@ -462,7 +462,7 @@ impl Store {
         cache: &DecisionCache,
     ) -> Result<(Option<Doc<Knowledge>>, bool), StoreError> {
         let (file, how) = read_knowledge_cached(&self.layout, cache)?;
-        Ok((file.doc, how == KnowledgeRead::Cached))
+        Ok((file.doc, how.decisions_cached()))
     }
 
     /// The handoff file already written for session `id`, if any: the seed-shaped name for
@@ -610,7 +610,8 @@ impl Store {
             let mut hasher = Hasher64::new(len);
             bytes.iter().for_each(|b| hasher.update(b));
             let span = bytes[0].len()..bytes[0].len() + bytes[1].len();
-            cache.knowledge_written(k, len, hasher.finish(), span);
+            let list_hash = super::binary::hash(bytes[1]);
+            cache.knowledge_written(k, (len, hasher.finish()), span, list_hash);
             decision_cache::save(&self.layout, cache);
         }
         Ok(())

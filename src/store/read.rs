@@ -69,10 +69,26 @@ pub enum KnowledgeRead {
     /// The cache's entry was its text: only the fields around `core_decisions` were parsed.
     Cached,
     /// Parsed whole; `entry` says what a cache entry for it would be keyed by, when it can
-    /// have one (valid UTF-8, `core_decisions` kept as text).
+    /// have one (valid UTF-8, `core_decisions` kept as text). `list_cached`: the file changed
+    /// around an unchanged `core_decisions`, whose shape and heads the cache still has.
     Parsed {
         entry: Option<(usize, u64, std::ops::Range<usize>)>,
+        list_cached: bool,
     },
+}
+
+impl KnowledgeRead {
+    /// Whether the cache's entry describes the decisions that were read.
+    pub fn decisions_cached(&self) -> bool {
+        matches!(
+            self,
+            KnowledgeRead::Cached
+                | KnowledgeRead::Parsed {
+                    list_cached: true,
+                    ..
+                }
+        )
+    }
 }
 
 /// [`read_knowledge`], skipping `core_decisions` when `cache` has the file's text.
@@ -105,7 +121,13 @@ pub fn read_knowledge_cached(
         }
         None => text,
     };
-    let (doc, span) = Knowledge::parse_located(&layout.display(&path), &text);
+    // The file changed; `core_decisions` may not have (a pending item edited by hand).
+    let list_cached = std::cell::Cell::new(false);
+    let (doc, span) = Knowledge::parse_located_knowing(&layout.display(&path), &text, |list| {
+        let entry = cache.list_for(list).filter(|_| clean)?;
+        list_cached.set(true);
+        Some(entry.shape.clone())
+    });
     if let Some(p) = doc.problem() {
         problems.push(p.clone());
     }
@@ -116,7 +138,8 @@ pub fn read_knowledge_cached(
         doc: Some(doc),
         problems,
     };
-    Ok((file, KnowledgeRead::Parsed { entry }))
+    let list_cached = list_cached.get() && entry.is_some();
+    Ok((file, KnowledgeRead::Parsed { entry, list_cached }))
 }
 
 /// A JSON-lines log, each record decoded as `T` (a `Value`, or a typed item).
