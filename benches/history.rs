@@ -9,6 +9,10 @@
 //! - searches;
 //! - the commands `history`, `show` and `search` end to end, beside `grep -ril` over the
 //!   same files (both run 10 times after a warm-up; median and best reported).
+//!
+//! `BATON_BENCH_MEMORY=1`: the memory of the loaded history instead;
+//! `BATON_BENCH_MEMORY=dashboard`: the dashboard's (`App` with the board, the history after
+//! `t`, the timeline after `Tab`).
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -114,6 +118,50 @@ fn main() {
                 .join(" ")
         };
         let _ = refresh_index(&store).unwrap();
+        if std::env::var("BATON_BENCH_MEMORY").as_deref() == Ok("dashboard") {
+            // The dashboard as it holds them (`App`): the board, then the history (`t`),
+            // then the timeline (`Tab`), each read as the runtime reads it (here on this
+            // thread; the runtime reads on blocking threads, whose allocator arenas keep
+            // more: the dashboard's own RSS is measured in tmux, see PERFORMANCE.md).
+            let mut app = App::new(
+                dir.clone(),
+                chrono::Utc::now(),
+                120,
+                40,
+                baton::tui::theme::Theme { color: false },
+            );
+            app.update(Action::Loaded(Box::new(Ok(
+                baton::store::snapshot::load_board(&store).unwrap(),
+            ))));
+            println!(
+                "dashboard, board loaded: RSS {} (peak {})",
+                status("VmRSS"),
+                status("VmHWM")
+            );
+            app.update(Action::HistoryLoaded(Box::new(Ok(
+                load_history(&store).unwrap()
+            ))));
+            println!(
+                "dashboard, history loaded (t): RSS {} (peak {})",
+                status("VmRSS"),
+                status("VmHWM")
+            );
+            app.update(Action::TimelineLoaded(Box::new(Ok(
+                baton::store::history::load_timeline(
+                    &store,
+                    chrono::Utc::now(),
+                    Order::NewestFirst,
+                )
+                .unwrap(),
+            ))));
+            println!(
+                "dashboard, timeline loaded (Tab): RSS {} (peak {})",
+                status("VmRSS"),
+                status("VmHWM")
+            );
+            std::hint::black_box(&app);
+            return;
+        }
         println!("before loading: RSS {}", status("VmRSS"));
         let h = load_history(&store).unwrap();
         let idx = AsOfIndex::build(&h);

@@ -57,8 +57,9 @@ pub struct TimelineEntry {
     pub detail: Option<String>,
     /// Files the entry names (decisions: paths in their text; code: its path).
     pub paths: Vec<String>,
-    /// Set by [`mark_stale`]: a named file is gone or changed since.
-    pub stale: Option<Stale>,
+    /// Set by [`mark_stale`]: a named file is gone or changed since (boxed: few entries
+    /// have one, and a timeline holds 100,000 entries and more).
+    pub stale: Option<Box<Stale>>,
 }
 
 impl TimelineEntry {
@@ -133,12 +134,24 @@ pub fn build(
     commits: &[Commit],
     order: Order,
 ) -> Vec<TimelineEntry> {
+    // Room for every entry at once (at most a few undated ones too many): a timeline of
+    // 10,000 sessions has 140,000 entries, and growing the vector would copy them.
+    let mut pending = 0;
+    pending_changes(history, index, |_, _, _, _| pending += 1);
     let mut out: Vec<TimelineEntry> = Vec::with_capacity(
         history.sessions.len() * 2
+            + history
+                .sessions
+                .iter()
+                .map(|s| s.commits.len())
+                .sum::<usize>()
+            + commits.len()
             + history.decisions.len()
             + history.insights.len()
+            + history.blockers.len()
             + history.code.len()
-            + history.handoffs.len(),
+            + history.handoffs.len()
+            + pending,
     );
     let mut hashes = std::collections::HashSet::new();
     for s in &history.sessions {
@@ -233,44 +246,83 @@ pub fn build(
         e.detail = h.summary.clone();
         out.push(e);
     }
-    // Pending work added and finished: the difference between consecutive steps.
+    pending_changes(history, index, |at, kind, id, p| {
+        let mut e = entry(at, kind, Some(id), p.task.clone());
+        if kind == EntryKind::PendingAdded {
+            e.detail = Some(p.priority.as_str().to_string());
+        }
+        out.push(e);
+    });
+    sort(&mut out, order);
+    out.shrink_to_fit();
+    out
+}
+
+/// Pending work added and finished: the difference between consecutive steps, in order
+/// (`f` gets the step's time, the kind, its session and the item).
+fn pending_changes(
+    history: &History,
+    index: &AsOfIndex,
+    mut f: impl FnMut(When, EntryKind, &str, &crate::domain::items::PendingItem),
+) {
     let mut prev: &[std::sync::Arc<crate::domain::items::PendingItem>] = &[];
     for step in 0..index.len() {
         let Some(state) = index.state(history, step) else {
             continue;
         };
-        let id = Some(state.session.id.as_str());
+        let id = state.session.id.as_str();
         for p in state.pending {
             if !prev.iter().any(|q| q.task == p.task) {
-                let mut e = entry(state.at, EntryKind::PendingAdded, id, p.task.clone());
-                e.detail = Some(p.priority.as_str().to_string());
-                out.push(e);
+                f(state.at, EntryKind::PendingAdded, id, p);
             }
         }
         for q in prev {
             if !state.pending.iter().any(|p| p.task == q.task) {
-                out.push(entry(
-                    state.at,
-                    EntryKind::PendingFinished,
-                    id,
-                    q.task.clone(),
-                ));
+                f(state.at, EntryKind::PendingFinished, id, q);
             }
         }
         prev = state.pending;
     }
-    out.sort_by(|a, b| a.at.cmp(&b.at).then(a.kind.cmp(&b.kind)));
+}
+
+/// By time, then kind, else in the order given (a stable sort), newest first if asked.
+/// Sorts positions, then moves each entry once: a stable sort of the entries themselves
+/// would allocate half of them again as its buffer.
+fn sort(entries: &mut [TimelineEntry], order: Order) {
+    const DONE: u32 = u32::MAX;
+    let n = u32::try_from(entries.len()).expect("fewer than 4 billion entries");
+    let mut from: Vec<u32> = (0..n).collect();
+    from.sort_unstable_by(|&a, &b| {
+        let (x, y) = (&entries[a as usize], &entries[b as usize]);
+        x.at.cmp(&y.at).then(x.kind.cmp(&y.kind)).then(a.cmp(&b))
+    });
     if order == Order::NewestFirst {
-        out.reverse();
+        from.reverse();
     }
-    out
+    // Position i takes the entry at `from[i]`: each cycle of the permutation is walked
+    // once, the cycle's first entry carried along by the swaps.
+    for i in 0..from.len() {
+        if from[i] == DONE {
+            continue;
+        }
+        let mut at = i;
+        loop {
+            let src = from[at] as usize;
+            from[at] = DONE;
+            if src == i {
+                break;
+            }
+            entries.swap(at, src);
+            at = src;
+        }
+    }
 }
 
 /// Marks decisions and code entries whose named files are gone or changed since.
 pub fn mark_stale(entries: &mut [TimelineEntry], facts: &FileFacts) {
     for e in entries.iter_mut() {
         if !e.paths.is_empty() {
-            e.stale = staleness(&e.paths, Some(e.at), facts);
+            e.stale = staleness(&e.paths, Some(e.at), facts).map(Box::new);
         }
     }
 }
@@ -427,12 +479,12 @@ mod tests {
         e.detail = Some("too long".into());
         assert_eq!(e.text(), "Split src/app.rs into modules — why: too long");
         assert_eq!(e.stale_note(), None);
-        e.stale = Some(Stale {
+        e.stale = Some(Box::new(Stale {
             path: "src/app.rs".into(),
             reason: StaleReason::Changed {
                 at: "2025-11-18T12:00:00Z".into(),
             },
-        });
+        }));
         assert_eq!(
             e.stale_note().as_deref(),
             Some("stale: src/app.rs changed on 2025-11-18")
@@ -441,10 +493,10 @@ mod tests {
             e.stale_mark().as_deref(),
             Some("stale: src/app.rs changed 2025-11-18")
         );
-        e.stale = Some(Stale {
+        e.stale = Some(Box::new(Stale {
             path: "src/gone.rs".into(),
             reason: StaleReason::Missing,
-        });
+        }));
         assert_eq!(
             e.stale_mark().as_deref(),
             Some("stale: src/gone.rs missing")

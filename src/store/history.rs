@@ -7,7 +7,8 @@
 //! builds a `domain::asof::AsOfIndex` from it, asks for a session's view with
 //! [`session_view`] (what `baton show` prints) when it shows one, and calls [`search`] per
 //! query. The timeline ([`load_timeline`]: `baton history --timeline` and the dashboard's
-//! timeline) wants every session's commits ([`load_history_detailed`]) and the repository's.
+//! timeline) wants every session's commits (a history read with them, without the other
+//! details [`load_history_detailed`] has) and the repository's.
 
 use std::collections::{HashMap, HashSet};
 
@@ -316,7 +317,8 @@ pub fn load_timeline(
     now: DateTime<Utc>,
     order: Order,
 ) -> Result<Vec<TimelineEntry>, StoreError> {
-    let history = load_history_detailed(store)?;
+    // The timeline shows sessions' commits, not their other details: those stay unread.
+    let history = read_history(store, Detail::Commits)?;
     let index = AsOfIndex::build(&history);
     let layout = &store.layout;
     let repo = super::stale::repo_root(layout);

@@ -143,6 +143,20 @@ impl Pool {
     }
 }
 
+fn dec_commits(t: &mut Dec<'_>) -> DResult<Vec<Commit>> {
+    let n = t.count()?;
+    let mut commits = Vec::with_capacity(n);
+    for _ in 0..n {
+        commits.push(Commit {
+            hash: t.s()?,
+            author: t.s()?,
+            date: t.s()?,
+            subject: t.s()?,
+        });
+    }
+    Ok(commits)
+}
+
 fn dec_pendings(d: &mut Dec<'_>, keep_extra: bool) -> DResult<Vec<PendingItem>> {
     let n = d.count()?;
     (0..n).map(|_| dec_pending(d, keep_extra)).collect()
@@ -286,18 +300,14 @@ pub fn dec_data(
                 if detail == Detail::Full || s.as_of.is_none() {
                     s.next_steps = dec_pendings(t, true)?;
                     s.finished = t.strs()?;
-                    let n = t.count()?;
-                    s.commits.reserve_exact(n);
-                    for _ in 0..n {
-                        s.commits.push(Commit {
-                            hash: t.s()?,
-                            author: t.s()?,
-                            date: t.s()?,
-                            subject: t.s()?,
-                        });
-                    }
+                    s.commits = dec_commits(t)?;
                     s.files_modified = t.strs()?;
                     s.details = true;
+                } else if detail == Detail::Commits {
+                    // Only the commits are kept; the lists before them are skipped.
+                    drop(dec_pendings(t, true)?);
+                    drop(t.strs()?);
+                    s.commits = dec_commits(t)?;
                 }
             }
             Data::Session(Box::new(s))

@@ -554,11 +554,13 @@ impl Catalog {
         }
 
         report.reread = jobs.len();
+        // The jobs go with their records: the bytes they read (every file, when the index
+        // is built from nothing) are freed before the segment is written.
         let mut new_units: Vec<UnitInput> = run_jobs(&jobs)
             .into_iter()
-            .zip(&jobs)
+            .zip(jobs)
             .map(|(records, j)| UnitInput {
-                file: j.path.clone(),
+                file: j.path,
                 records,
             })
             .collect();

@@ -36,6 +36,9 @@ pub enum Detail {
     /// Everything but a session's next steps, finished work, commits and files when it has
     /// an as-of state (what time travel needs; see `SessionData::details`).
     AsOf,
+    /// [`Detail::AsOf`] plus every session's commits (what the timeline shows); next steps,
+    /// finished work and files stay out.
+    Commits,
     Full,
 }
 
