@@ -26,6 +26,7 @@ pub struct ActiveRef {
 pub struct Board {
     /// The sessions directory exists (a missing one is shown as such and watched for).
     pub exists: bool,
+    /// The knowledge base without its `core_decisions`, which are in `decisions`.
     pub knowledge: Knowledge,
     /// Pending work, high priority first, file order within a priority.
     pub pending: Vec<PendingItem>,

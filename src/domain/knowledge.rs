@@ -164,6 +164,15 @@ impl Knowledge {
         Some((k, span))
     }
 
+    /// Drops `core_decisions` (a read model whose decisions were taken out keeps the rest).
+    /// Only for a view: written back, the file would lose them.
+    pub fn forget_decisions(&mut self) {
+        self.raw_decisions = None;
+        if let Some(list) = self.doc.get_mut(CORE_DECISIONS) {
+            *list = Value::Null;
+        }
+    }
+
     /// `core_decisions` as kept text, when it is.
     pub fn raw_decisions(&self) -> Option<&RawList> {
         self.raw_decisions.as_ref()

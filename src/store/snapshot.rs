@@ -190,6 +190,9 @@ fn read_board(store: &Store, wanted: Wanted) -> Result<Board, StoreError> {
             decisions
         }
     };
+    // The list is in `board.decisions` now (with the log's, repeats grouped): its text, most
+    // of the knowledge base, would only take memory for as long as the board is shown.
+    board.knowledge.forget_decisions();
     board.active = active
         .into_iter()
         .map(|s| ActiveRef {
