@@ -9,6 +9,7 @@ pub mod form;
 pub mod health;
 pub mod keymap;
 pub mod layout;
+mod memory;
 pub mod pane;
 pub mod rows;
 mod runtime;

@@ -119,7 +119,16 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, store: Store) -> s
             }
             () = signals.recv() => return Ok(()),
         };
+        let big_read = matches!(
+            action,
+            Action::Loaded(_) | Action::HistoryLoaded(_) | Action::TimelineLoaded(_)
+        );
         effects = app.update(action);
+        if big_read {
+            // What the read built is the app's now and what it replaced is freed: give the
+            // pages back, off this thread (a trim walks the heaps, a few milliseconds).
+            tokio::task::spawn_blocking(super::memory::release_freed);
+        }
     }
 }
 
