@@ -35,6 +35,11 @@ fn overlay_area(frame: &Frame<'_>) -> Rect {
     }
 }
 
+/// `1 decision`, `2 decisions`.
+fn counted(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
 fn session_line(s: &SessionInfo, w: usize) -> String {
     let c = s.counts;
     // Unknown hours mean "running" only for a running session; a hand-made handoff's
@@ -217,10 +222,13 @@ pub fn session(app: &App, frame: &mut Frame<'_>, index: usize, scroll: u16) {
     let c = row.counts;
     lines.push(field(
         "logged",
-        format!(
-            "{} decisions, {} insights, {} achievements, {} next steps",
-            c.decisions, c.insights, c.achievements, c.next_steps
-        ),
+        [
+            counted(c.decisions, "decision", "decisions"),
+            counted(c.insights, "insight", "insights"),
+            counted(c.achievements, "achievement", "achievements"),
+            counted(c.next_steps, "next step", "next steps"),
+        ]
+        .join(", "),
     ));
     let Some(v) = view else {
         lines.push(Line::default());
