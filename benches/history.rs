@@ -53,6 +53,21 @@ fn report(label: &str, samples: &mut [Duration]) {
     );
 }
 
+/// The dashboard's state at 120×40 with the directory's board loaded.
+fn app_with_board(dir: &Path, store: &Store) -> App {
+    let mut app = App::new(
+        dir.to_path_buf(),
+        chrono::Utc::now(),
+        120,
+        40,
+        baton::tui::theme::Theme { color: false },
+    );
+    app.update(Action::Loaded(Box::new(Ok(
+        baton::store::snapshot::load_board(store).unwrap(),
+    ))));
+    app
+}
+
 fn binary() -> PathBuf {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let status = Command::new("cargo")
@@ -123,16 +138,7 @@ fn main() {
             // then the timeline (`Tab`), each read as the runtime reads it (here on this
             // thread; the runtime reads on blocking threads, whose allocator arenas keep
             // more: the dashboard's own RSS is measured in tmux, see PERFORMANCE.md).
-            let mut app = App::new(
-                dir.clone(),
-                chrono::Utc::now(),
-                120,
-                40,
-                baton::tui::theme::Theme { color: false },
-            );
-            app.update(Action::Loaded(Box::new(Ok(
-                baton::store::snapshot::load_board(&store).unwrap(),
-            ))));
+            let mut app = app_with_board(&dir, &store);
             println!(
                 "dashboard, board loaded: RSS {} (peak {})",
                 status("VmRSS"),
@@ -262,16 +268,7 @@ fn main() {
     }
     report("as-of step ([) and state", &mut samples);
     // The dashboard's `[`: the as-of board built from the state and every pane refiltered.
-    let mut app = App::new(
-        dir.clone(),
-        chrono::Utc::now(),
-        120,
-        40,
-        baton::tui::theme::Theme { color: false },
-    );
-    app.update(Action::Loaded(Box::new(Ok(
-        baton::store::snapshot::load_board(&store).unwrap(),
-    ))));
+    let mut app = app_with_board(&dir, &store);
     app.update(Action::HistoryLoaded(Box::new(Ok(h.clone()))));
     let key = |c| Action::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
     for (label, c) in [

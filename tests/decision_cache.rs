@@ -263,3 +263,53 @@ fn an_edit_around_the_decisions_keeps_their_cached_heads() {
     );
     assert_eq!(how(&dir), KnowledgeRead::Cached);
 }
+
+/// Several processes reading (each may write the cache) while others edit pending work
+/// (moving the cache's entry along under the lock): the cache is always whole, and what is
+/// read through it still equals the full read.
+#[test]
+fn processes_writing_the_cache_at_once_leave_it_whole_and_right() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("sessions");
+    generate_seed_history(&dir, 30).unwrap();
+    let bin = assert_cmd::cargo::cargo_bin("baton");
+    let children: Vec<std::process::Child> = (0..12)
+        .map(|i| {
+            let mut cmd = std::process::Command::new(&bin);
+            cmd.arg("--dir").arg(&dir).env_remove("BATON_SESSION");
+            if i % 3 == 0 {
+                cmd.args(["pending", "add", &format!("Parallel item {i}")]);
+            } else {
+                cmd.args(["context", "--no-health"]);
+            }
+            cmd.stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in children {
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let bytes = fs::read(cache_file(&dir)).unwrap();
+    let cache = DecisionCache::decode(&bytes);
+    assert!(cache.knowledge.is_some(), "a whole cache was left");
+    let kb = fs::read_to_string(dir.join("UNIFIED_KNOWLEDGE.json")).unwrap();
+    for i in (0..12).step_by(3) {
+        assert!(kb.contains(&format!("Parallel item {i}")), "no edit lost");
+    }
+    assert_agree(&dir);
+    assert!(
+        !fs::read_dir(dir.join(".baton")).unwrap().any(|e| e
+            .unwrap()
+            .file_name()
+            .to_string_lossy()
+            .contains(".baton-tmp-")),
+        "no temp file left"
+    );
+}

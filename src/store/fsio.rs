@@ -157,9 +157,9 @@ fn temp_path(path: &Path) -> PathBuf {
     path.with_file_name(format!(".{name}{TEMP_MARKER}{}-{n}", std::process::id()))
 }
 
-/// Writes `parts`, one after the other, to a new temp file beside `path` and fsyncs it; the
-/// caller moves it into place (or removes it).
-fn write_temp(path: &Path, parts: &[&[u8]]) -> Result<PathBuf, FsError> {
+/// Writes `parts`, one after the other, to a new temp file beside `path`, fsynced when
+/// `durable`; the caller moves it into place (or removes it).
+fn write_temp(path: &Path, parts: &[&[u8]], durable: bool) -> Result<PathBuf, FsError> {
     let dir = parent_of(path);
     fs::create_dir_all(dir).map_err(io_err(dir))?;
     let tmp = temp_path(path);
@@ -171,7 +171,7 @@ fn write_temp(path: &Path, parts: &[&[u8]]) -> Result<PathBuf, FsError> {
             for part in parts {
                 file.write_all(part)?;
             }
-            file.sync_all()
+            if durable { file.sync_all() } else { Ok(()) }
         });
     match written {
         Ok(()) => Ok(tmp),
@@ -185,6 +185,17 @@ fn write_temp(path: &Path, parts: &[&[u8]]) -> Result<PathBuf, FsError> {
     }
 }
 
+/// Renames the temp file `tmp` over `path` (removing it if that fails).
+fn move_into_place(tmp: &Path, path: &Path) -> Result<(), FsError> {
+    fs::rename(tmp, path).map_err(|e| {
+        let _ = fs::remove_file(tmp);
+        FsError::Io {
+            path: path.to_path_buf(),
+            source: e,
+        }
+    })
+}
+
 /// Writes a whole file so that a reader sees either the old or the new content, whoever
 /// crashes when: temp file in the same directory → fsync → rename → fsync the directory.
 pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
@@ -194,42 +205,20 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
 /// [`atomic_write`] of `parts` joined, without joining them in memory (a knowledge base is
 /// megabytes, most of them one part kept as read).
 pub fn atomic_write_parts(path: &Path, parts: &[&[u8]]) -> Result<(), FsError> {
-    let tmp = write_temp(path, parts)?;
-    if let Err(e) = fs::rename(&tmp, path) {
-        let _ = fs::remove_file(&tmp);
-        return Err(FsError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        });
-    }
+    move_into_place(&write_temp(path, parts, true)?, path)?;
     sync_dir(parent_of(path))
 }
 
 /// Replaces a file that can be rebuilt (a cache): readers see the old or the new content,
 /// but nothing is fsynced, so a crash may lose it (then it is rebuilt).
 pub fn replace_unsynced(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
-    let dir = parent_of(path);
-    fs::create_dir_all(dir).map_err(io_err(dir))?;
-    let tmp = temp_path(path);
-    let written = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&tmp)
-        .and_then(|mut file| file.write_all(bytes))
-        .and_then(|()| fs::rename(&tmp, path));
-    written.map_err(|e| {
-        let _ = fs::remove_file(&tmp);
-        FsError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        }
-    })
+    move_into_place(&write_temp(path, &[bytes], false)?, path)
 }
 
 /// Like [`atomic_write`] but refuses to replace an existing file (for immutable archives).
 /// Returns `false` when the file already existed.
 pub fn atomic_create(path: &Path, bytes: &[u8]) -> Result<bool, FsError> {
-    let tmp = write_temp(path, &[bytes])?;
+    let tmp = write_temp(path, &[bytes], true)?;
     // A hard link fails if the target exists, so creation is atomic and exclusive.
     let linked = fs::hard_link(&tmp, path);
     let _ = fs::remove_file(&tmp);
