@@ -3,10 +3,13 @@
 
 use std::borrow::Cow;
 
+/// The UTF-8 byte-order mark some editors put first; never part of the text.
+pub const BYTE_ORDER_MARK: &[u8] = b"\xEF\xBB\xBF";
+
 /// Decodes bytes as UTF-8, replacing invalid sequences (shown lossily, never an error) and
 /// dropping a leading byte-order mark. Returns whether anything had to be replaced.
 pub fn decode(bytes: &[u8]) -> (Cow<'_, str>, bool) {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let bytes = bytes.strip_prefix(BYTE_ORDER_MARK).unwrap_or(bytes);
     // The strict check is several times faster than the lossy one on valid text.
     if let Ok(text) = std::str::from_utf8(bytes) {
         return (Cow::Borrowed(text), false);

@@ -393,7 +393,12 @@ pub fn load(layout: &Layout) -> Vec<u8> {
 
 /// Replaces the cache file; a directory that cannot be written just keeps no cache.
 pub fn save(layout: &Layout, cache: &DecisionCache) {
-    let _ = fsio::replace_unsynced(&path(layout), &cache.encode());
+    save_encoded(layout, &cache.encode());
+}
+
+/// [`save`] of a cache already encoded.
+pub fn save_encoded(layout: &Layout, encoded: &[u8]) {
+    let _ = fsio::replace_unsynced(&path(layout), encoded);
 }
 
 fn path(layout: &Layout) -> std::path::PathBuf {

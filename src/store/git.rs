@@ -2,7 +2,7 @@
 //! sessions directory sits in (none when it is not in one, or git is missing).
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Child, Command, Stdio};
 
 use chrono::{DateTime, Utc};
 
@@ -18,30 +18,60 @@ pub struct GitWindow {
 /// Runs `git log --since --until` in `dir`. Any failure means "no repository": capture is
 /// a bonus, never a reason for `end` to fail.
 pub fn capture(dir: &Path, since: DateTime<Utc>, until: DateTime<Utc>) -> GitWindow {
-    let Some(start_dir) = existing_ancestor(dir) else {
-        return GitWindow::default();
-    };
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(start_dir)
-        .args([
-            "log",
-            "--no-color",
-            "--no-merges",
-            "--name-only",
-            "--format=%x1e%H%x1f%an%x1f%aI%x1f%s",
-        ])
-        .arg(format!("--since={}", format_timestamp(since)))
-        .arg(format!("--until={}", format_timestamp(until)))
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .output();
-    let Ok(output) = output else {
-        return GitWindow::default();
-    };
-    if !output.status.success() {
-        return GitWindow::default();
+    Capture::start(dir, since, until).finish()
+}
+
+/// A `git log` running in the background, so a caller can do its own reading meanwhile
+/// (`end` reads the knowledge base while git looks for commits, on the other core).
+/// Dropped unfinished, the process is killed and reaped: git only reads.
+pub struct Capture(Option<Child>);
+
+impl Capture {
+    pub fn start(dir: &Path, since: DateTime<Utc>, until: DateTime<Utc>) -> Capture {
+        let Some(start_dir) = existing_ancestor(dir) else {
+            return Capture(None);
+        };
+        let child = Command::new("git")
+            .arg("-C")
+            .arg(start_dir)
+            .args([
+                "log",
+                "--no-color",
+                "--no-merges",
+                "--name-only",
+                "--format=%x1e%H%x1f%an%x1f%aI%x1f%s",
+            ])
+            .arg(format!("--since={}", format_timestamp(since)))
+            .arg(format!("--until={}", format_timestamp(until)))
+            .env("GIT_TERMINAL_PROMPT", "0")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn();
+        Capture(child.ok())
     }
-    parse_log(&String::from_utf8_lossy(&output.stdout))
+
+    /// Waits for git and reads what it printed.
+    pub fn finish(mut self) -> GitWindow {
+        let Some(child) = self.0.take() else {
+            return GitWindow::default();
+        };
+        match child.wait_with_output() {
+            Ok(output) if output.status.success() => {
+                parse_log(&String::from_utf8_lossy(&output.stdout))
+            }
+            _ => GitWindow::default(),
+        }
+    }
+}
+
+impl Drop for Capture {
+    fn drop(&mut self) {
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
 }
 
 fn existing_ancestor(dir: &Path) -> Option<&Path> {

@@ -309,9 +309,9 @@ impl Store {
     ) -> Result<EndOutcome, StoreError> {
         let mut notes = Vec::new();
         let mut problems = Vec::new();
-        // Git runs before the lock is taken: a session's start never changes, and other
-        // writers should not wait on a `git log`.
-        let window = {
+        // Git starts before the lock is taken (a session's start never changes) and runs
+        // while the knowledge base is read below, on the other core.
+        let capture = {
             let known = session.map(|s| &s.record).or(req.from.as_ref());
             let ended = req
                 .from
@@ -319,7 +319,7 @@ impl Store {
                 .and_then(SessionRecord::ended)
                 .unwrap_or(now);
             let started = known.and_then(SessionRecord::started).unwrap_or(ended);
-            git::capture(&self.layout.root, started, ended)
+            git::Capture::start(&self.layout.root, started, ended)
         };
         let guard = self.lock()?;
         let mut record = match session {
@@ -353,6 +353,15 @@ impl Store {
         }
         record.ended_at = Some(format_timestamp(ended));
         record.duration_hours = record.hours_until(ended);
+
+        // What the knowledge base will hold after the merge, for time travel; read once and
+        // written by `finish_locked` (the lock is held throughout). The decision cache spares
+        // re-reading `core_decisions` when the file is as the cache last saw it.
+        let cache_bytes = decision_cache::load(&self.layout);
+        let mut cache = DecisionCache::decode(&cache_bytes);
+        let (doc, cached) = self.read_knowledge_doc(&cache)?;
+
+        let window = capture.finish();
         for c in window.commits {
             if !record.commits.iter().any(|k| k.hash == c.hash) {
                 record.commits.push(c);
@@ -364,13 +373,6 @@ impl Store {
             }
         }
         let record = scrub(&record, &self.allow, "session", &mut notes);
-
-        // What the knowledge base will hold after the merge, for time travel; read once and
-        // written by `finish_locked` (the lock is held throughout). The decision cache spares
-        // re-reading `core_decisions` when the file is as the cache last saw it.
-        let cache_bytes = decision_cache::load(&self.layout);
-        let mut cache = DecisionCache::decode(&cache_bytes);
-        let (doc, cached) = self.read_knowledge_doc(&cache)?;
         let merged = match doc {
             Some(Doc::Ok(mut k)) => {
                 k.merge_session(&record);
@@ -568,8 +570,13 @@ impl Store {
         // Queued for the memory server when one is configured; once (the marker remembers).
         if marker_doc["outbox"] != Value::Bool(true) {
             let at = record.ended().unwrap_or_else(Utc::now);
-            super::outbox::enqueue_session(&self.layout, &self.allow, &archive, at, false)?;
-            atomic_write(&marker, b"{\"logs\": true, \"outbox\": true}\n")?;
+            // Nothing queued (no server, or already waiting) leaves nothing to remember: a
+            // resumed merge asks again, at no cost, and this spares two fsyncs.
+            if super::outbox::enqueue_session(&self.layout, &self.allow, &archive, at, false)?
+                .is_some()
+            {
+                atomic_write(&marker, b"{\"logs\": true, \"outbox\": true}\n")?;
+            }
         }
         // Left over when an `end` was interrupted between archive and cleanup.
         let events = self.layout.active(id);
@@ -604,17 +611,26 @@ impl Store {
     ) -> Result<(), StoreError> {
         let parts = k.to_pretty_json_parts();
         let bytes = parts.each_ref().map(|p| p.as_bytes());
-        atomic_write_parts(&self.layout.knowledge(), &bytes)?;
-        if let Some(cache) = cache {
-            let len = bytes.iter().map(|b| b.len()).sum();
-            let mut hasher = Hasher64::new(len);
-            bytes.iter().for_each(|b| hasher.update(b));
-            let span = bytes[0].len()..bytes[0].len() + bytes[1].len();
-            let list_hash = super::binary::hash(bytes[1]);
-            cache.knowledge_written(k, (len, hasher.finish()), span, list_hash);
-            decision_cache::save(&self.layout, cache);
-        }
-        Ok(())
+        // The cache's new entry (hashing 8 MB, encoding 25,000 heads) is made on the other
+        // core while this one waits on the file's fsync; it is saved only once the file is.
+        std::thread::scope(|scope| {
+            let entry = cache.map(|cache| {
+                scope.spawn(move || {
+                    let len = bytes.iter().map(|b| b.len()).sum();
+                    let mut hasher = Hasher64::new(len);
+                    bytes.iter().for_each(|b| hasher.update(b));
+                    let span = bytes[0].len()..bytes[0].len() + bytes[1].len();
+                    let list_hash = super::binary::hash(bytes[1]);
+                    cache.knowledge_written(k, (len, hasher.finish()), span, list_hash);
+                    cache.encode()
+                })
+            });
+            atomic_write_parts(&self.layout.knowledge(), &bytes)?;
+            if let Some(encoded) = entry.and_then(|e| e.join().ok()) {
+                decision_cache::save_encoded(&self.layout, &encoded);
+            }
+            Ok(())
+        })
     }
 
     /// The marker of a merge in progress. It records each log's length before the session's

@@ -1,7 +1,6 @@
 //! Tolerant reading of everything in the sessions directory. Reading never fails on content:
 //! what does not parse becomes a [`Problem`] and the rest is still returned.
 
-use std::borrow::Cow;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
@@ -13,7 +12,7 @@ use crate::domain::json_doc::{Doc, Log, parse_log, parse_log_as, parse_object};
 use crate::domain::knowledge::Knowledge;
 use crate::domain::problem::Problem;
 use crate::domain::session::SessionRecord;
-use crate::domain::text::decode;
+use crate::domain::text::BYTE_ORDER_MARK;
 
 use super::binary::hash;
 use super::decision_cache::DecisionCache;
@@ -29,22 +28,22 @@ pub fn read_text(
     let Some(bytes) = read_optional(path)? else {
         return Ok(None);
     };
-    let text = match decode(&bytes) {
-        // Valid UTF-8 (the usual case) keeps its buffer: knowledge bases reach megabytes.
-        (Cow::Borrowed(valid), _) => {
-            let start = bytes.len() - valid.len(); // after a byte-order mark
-            let mut bytes = bytes;
-            bytes.drain(..start);
-            String::from_utf8(bytes).unwrap_or_default()
-        }
-        (Cow::Owned(text), _) => {
+    // One pass over valid UTF-8 (the usual case), which keeps its buffer: knowledge bases
+    // reach megabytes.
+    let mut bytes = bytes;
+    if bytes.starts_with(BYTE_ORDER_MARK) {
+        bytes.drain(..BYTE_ORDER_MARK.len());
+    }
+    let text = match String::from_utf8(bytes) {
+        Ok(text) => text,
+        Err(invalid) => {
             problems.push(Problem::warning(
                 layout.display(path),
                 0,
                 0,
                 "not valid UTF-8; invalid bytes are shown as \u{FFFD}",
             ));
-            text
+            String::from_utf8_lossy(invalid.as_bytes()).into_owned()
         }
     };
     Ok(Some(text))
