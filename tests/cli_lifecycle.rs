@@ -774,3 +774,42 @@ fn bom_crlf_torn_lines_and_invalid_utf8_are_read() {
     );
     assert_eq!(home.json("UNIFIED_KNOWLEDGE.json")["total_sessions"], 16);
 }
+
+/// `end` writes the merged knowledge base to a temp file while it writes the session's own
+/// files. When one of those fails, the knowledge base is untouched, no temp file is left, and
+/// `merge` finishes the session once the cause is gone.
+#[test]
+fn an_end_that_fails_midway_leaves_the_knowledge_base_and_no_temp_file() {
+    let home = SeedHome::immediate_setup();
+    let before = std::fs::read(home.dir().join("UNIFIED_KNOWLEDGE.json")).unwrap();
+    stdout_of(&mut home.baton(&["start", "--id", "s-fail", "-q"]));
+    home.baton(&["--session", "s-fail", "log", "decision", "Staged writes"])
+        .assert()
+        .success();
+    // The handoffs directory is a file: writing the handoff fails after the archive.
+    let handoffs = home.dir().join("SESSION_HANDOFFS");
+    std::fs::remove_dir_all(&handoffs).unwrap();
+    std::fs::write(&handoffs, "in the way").unwrap();
+    home.baton(&["--session", "s-fail", "end", "--summary", "done"])
+        .assert()
+        .failure();
+    assert_eq!(
+        std::fs::read(home.dir().join("UNIFIED_KNOWLEDGE.json")).unwrap(),
+        before
+    );
+    let leftovers: Vec<String> = std::fs::read_dir(home.dir())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.contains(".baton-tmp-"))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+    std::fs::remove_file(&handoffs).unwrap();
+    assert_eq!(stdout_of(&mut home.baton(&["merge"])), "merged s-fail\n");
+    let kb = home.json("UNIFIED_KNOWLEDGE.json");
+    let decisions = kb["core_decisions"].as_array().unwrap();
+    assert!(
+        decisions.iter().any(|d| d["decision"] == "Staged writes"),
+        "{decisions:?}"
+    );
+    assert!(home.dir().join("SESSION_HANDOFFS").read_dir().unwrap().count() > 0);
+}

@@ -205,8 +205,43 @@ pub fn atomic_write(path: &Path, bytes: &[u8]) -> Result<(), FsError> {
 /// [`atomic_write`] of `parts` joined, without joining them in memory (a knowledge base is
 /// megabytes, most of them one part kept as read).
 pub fn atomic_write_parts(path: &Path, parts: &[&[u8]]) -> Result<(), FsError> {
-    move_into_place(&write_temp(path, parts, true)?, path)?;
-    sync_dir(parent_of(path))
+    stage(path, parts)?.commit()
+}
+
+/// The first half of [`atomic_write_parts`]: `parts` written and fsynced to a temp file beside
+/// `path`, not yet in place. `end` stages the knowledge base while it writes the session's
+/// other files, then puts it in place last. Dropped without [`Staged::commit`], the temp
+/// file is removed.
+#[derive(Debug)]
+pub struct Staged {
+    tmp: Option<PathBuf>,
+    path: PathBuf,
+}
+
+pub fn stage(path: &Path, parts: &[&[u8]]) -> Result<Staged, FsError> {
+    Ok(Staged {
+        tmp: Some(write_temp(path, parts, true)?),
+        path: path.to_path_buf(),
+    })
+}
+
+impl Staged {
+    /// Renames the temp file over the destination and fsyncs the directory.
+    pub fn commit(mut self) -> Result<(), FsError> {
+        let Some(tmp) = self.tmp.take() else {
+            return Ok(()); // `commit` takes `self`: the temp file is always still there
+        };
+        move_into_place(&tmp, &self.path)?;
+        sync_dir(parent_of(&self.path))
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if let Some(tmp) = self.tmp.take() {
+            let _ = fs::remove_file(tmp);
+        }
+    }
 }
 
 /// Replaces a file that can be rebuilt (a cache): readers see the old or the new content,

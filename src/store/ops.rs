@@ -25,9 +25,7 @@ use super::StoreError;
 use super::binary::Hasher64;
 use super::config::{self, ConfigError};
 use super::decision_cache::{self, DecisionCache};
-use super::fsio::{
-    FileLock, atomic_create, atomic_write, atomic_write_parts, lock, lock_timeout, read_optional,
-};
+use super::fsio::{self, FileLock, atomic_create, atomic_write, lock, lock_timeout, read_optional};
 use super::git;
 use super::layout::{self, Layout};
 use super::read::{
@@ -409,24 +407,37 @@ impl Store {
             as_of,
         };
 
-        atomic_write(&self.layout.unmerged(&id), &self.unmerged_marker())?;
-        if !atomic_create(&self.layout.archived(&id), &pretty(&archive))? {
-            return Err(StoreError::Usage(format!("session {id} has already ended")));
-        }
         let handoff_path = self.layout.handoff(&handoff_name);
-        if own.is_none() {
-            let text = handoff_draft(&record, &pending_after).render();
-            atomic_write(&handoff_path, text.as_bytes())?;
-        }
-        match session.map(|s| &s.source) {
-            Some(SessionSource::Events(path)) => {
-                std::fs::remove_file(path).map_err(super::fsio::io_err(path))?;
+        // The merged knowledge base (8 MB at 10,000 sessions) is written and fsynced on
+        // another thread while this one writes the session's own files; it is put in place
+        // last, by `finish_locked`, as the write order requires.
+        let refused = std::thread::scope(|scope| {
+            let staging = merged.as_ref().map(|k| {
+                let cache = Some(&mut cache).filter(|_| cached);
+                scope.spawn(move || self.stage_knowledge(k, cache))
+            });
+            atomic_write(&self.layout.unmerged(&id), &self.unmerged_marker())?;
+            if !atomic_create(&self.layout.archived(&id), &pretty(&archive))? {
+                return Err(StoreError::Usage(format!("session {id} has already ended")));
             }
-            Some(SessionSource::Current(path)) => atomic_write(path, &pretty(&record))?,
-            None => {}
-        }
-        let known = merged.map(|k| (k, cached, &mut cache));
-        let refused = self.finish_locked(&id, &guard, known)?;
+            if own.is_none() {
+                let text = handoff_draft(&record, &pending_after).render();
+                atomic_write(&handoff_path, text.as_bytes())?;
+            }
+            match session.map(|s| &s.source) {
+                Some(SessionSource::Events(path)) => {
+                    std::fs::remove_file(path).map_err(super::fsio::io_err(path))?;
+                }
+                Some(SessionSource::Current(path)) => atomic_write(path, &pretty(&record))?,
+                None => {}
+            }
+            let staged = match staging.map(|t| t.join()) {
+                None => None,
+                Some(Ok(staged)) => Some(staged?),
+                Some(Err(panic)) => std::panic::resume_unwind(panic),
+            };
+            self.finish_locked(&id, &guard, staged)
+        })?;
         Ok(EndOutcome {
             session_id: id.clone(),
             handoff: handoff_path,
@@ -526,14 +537,14 @@ impl Store {
     }
 
     /// The steps of `end` after the archive exists: logs once, then the knowledge base.
-    /// Holding `_guard` proves the caller has the lock. `merged` is the knowledge base with
-    /// this session merged, when the caller has just read it under the same lock, with
-    /// whether the decision cache held the text it was read from, and that cache.
+    /// Holding `_guard` proves the caller has the lock. `staged` is the knowledge base with
+    /// this session merged, already written beside its place, when the caller has just read
+    /// it under the same lock; otherwise it is read and merged here.
     fn finish_locked(
         &self,
         id: &str,
         _guard: &FileLock,
-        merged: Option<(Knowledge, bool, &mut DecisionCache)>,
+        staged: Option<StagedKnowledge>,
     ) -> Result<Vec<Problem>, StoreError> {
         let marker = self.layout.unmerged(id);
         let mut problems = Vec::new();
@@ -583,20 +594,24 @@ impl Store {
         if events.exists() {
             std::fs::remove_file(&events).map_err(super::fsio::io_err(&events))?;
         }
-        let (mut knowledge, cached, cache) = match merged {
-            Some((k, cached, cache)) => (k, cached, Some(cache)),
+        match staged {
+            Some(staged) => staged.commit(&self.layout)?,
             None => match self.read_knowledge_doc(&DecisionCache::default())?.0 {
-                None => (Knowledge::default(), false, None),
-                Some(Doc::Ok(k)) => (k, false, None),
                 Some(Doc::Broken { problem, .. }) => {
                     problems.push(problem);
                     return Ok(problems);
                 }
+                doc => {
+                    let mut knowledge = match doc {
+                        Some(Doc::Ok(k)) => k,
+                        _ => Knowledge::default(),
+                    };
+                    // Idempotent: a no-op when the knowledge base already holds this session.
+                    knowledge.merge_session(record);
+                    self.write_knowledge(&knowledge, None)?;
+                }
             },
-        };
-        // Idempotent: a no-op when `merged` already holds this session.
-        knowledge.merge_session(record);
-        self.write_knowledge(&knowledge, cache.filter(|_| cached))?;
+        }
         std::fs::remove_file(&marker).map_err(super::fsio::io_err(&marker))?;
         Ok(problems)
     }
@@ -609,10 +624,20 @@ impl Store {
         k: &Knowledge,
         cache: Option<&mut DecisionCache>,
     ) -> Result<(), StoreError> {
+        self.stage_knowledge(k, cache)?.commit(&self.layout)
+    }
+
+    /// The knowledge base from `k` written to a temp file and fsynced, not yet in place,
+    /// with the decision cache that will describe it.
+    fn stage_knowledge(
+        &self,
+        k: &Knowledge,
+        cache: Option<&mut DecisionCache>,
+    ) -> Result<StagedKnowledge, StoreError> {
         let parts = k.to_pretty_json_parts();
         let bytes = parts.each_ref().map(|p| p.as_bytes());
         // The cache's new entry (hashing 8 MB, encoding 25,000 heads) is made on the other
-        // core while this one waits on the file's fsync; it is saved only once the file is.
+        // core while this one waits on the file's fsync.
         std::thread::scope(|scope| {
             let entry = cache.map(|cache| {
                 scope.spawn(move || {
@@ -625,11 +650,11 @@ impl Store {
                     cache.encode()
                 })
             });
-            atomic_write_parts(&self.layout.knowledge(), &bytes)?;
-            if let Some(encoded) = entry.and_then(|e| e.join().ok()) {
-                decision_cache::save_encoded(&self.layout, &encoded);
-            }
-            Ok(())
+            let file = fsio::stage(&self.layout.knowledge(), &bytes)?;
+            Ok(StagedKnowledge {
+                file,
+                cache: entry.and_then(|e| e.join().ok()),
+            })
         })
     }
 
@@ -829,5 +854,22 @@ fn merge_from(record: &mut SessionRecord, from: SessionRecord) {
     }
     for (k, v) in from.extra {
         record.extra.entry(k).or_insert(v);
+    }
+}
+
+/// A knowledge base staged by `Store::stage_knowledge`: committing puts it in place, then
+/// saves the decision cache made for it (never before the file it describes is there).
+struct StagedKnowledge {
+    file: fsio::Staged,
+    cache: Option<Vec<u8>>,
+}
+
+impl StagedKnowledge {
+    fn commit(self, layout: &Layout) -> Result<(), StoreError> {
+        self.file.commit()?;
+        if let Some(encoded) = self.cache {
+            decision_cache::save_encoded(layout, &encoded);
+        }
+        Ok(())
     }
 }
