@@ -289,6 +289,39 @@ fn main() {
         timeline::build(&detailed, &detailed_idx, &[], Order::NewestFirst)
     });
     println!("  {} timeline entries", t.len());
+    // Moving through the dashboard's timeline: a key through `App::update`, then the frame
+    // (only the visible rows are made whole).
+    let mut terminal =
+        ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).expect("backend");
+    let mut frame = |app: &App| {
+        terminal
+            .draw(|f| baton::tui::ui::render(app, f))
+            .expect("draw");
+    };
+    let press = |code| Action::Key(KeyEvent::new(code, KeyModifiers::NONE));
+    app.update(press(KeyCode::Esc));
+    app.update(press(KeyCode::Char('t')));
+    app.update(press(KeyCode::Tab));
+    app.update(Action::TimelineLoaded(Box::new(Ok(t))));
+    for (label, code) in [
+        (
+            "dashboard timeline j (App::update + frame)",
+            KeyCode::Char('j'),
+        ),
+        (
+            "dashboard timeline PageDown (App::update + frame)",
+            KeyCode::PageDown,
+        ),
+    ] {
+        let mut samples = Vec::new();
+        for _ in 0..200 {
+            let start = Instant::now();
+            std::hint::black_box(app.update(press(code)));
+            frame(&app);
+            samples.push(start.elapsed());
+        }
+        report(label, &mut samples);
+    }
     for q in [
         "pagination",
         "redis",

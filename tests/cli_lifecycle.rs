@@ -811,5 +811,12 @@ fn an_end_that_fails_midway_leaves_the_knowledge_base_and_no_temp_file() {
         decisions.iter().any(|d| d["decision"] == "Staged writes"),
         "{decisions:?}"
     );
-    assert!(home.dir().join("SESSION_HANDOFFS").read_dir().unwrap().count() > 0);
+    assert!(
+        home.dir()
+            .join("SESSION_HANDOFFS")
+            .read_dir()
+            .unwrap()
+            .count()
+            > 0
+    );
 }

@@ -609,6 +609,7 @@ fn timeline_of(f: &Fixture) -> Vec<baton::domain::timeline::TimelineEntry> {
         baton::domain::timeline::Order::NewestFirst,
     )
     .unwrap()
+    .to_entries()
 }
 
 fn timeline_cursor(app: &App) -> usize {
@@ -643,7 +644,7 @@ fn tab_switches_the_browser_to_the_timeline_and_back() {
         entries.windows(2).all(|w| w[0].at >= w[1].at),
         "newest first"
     );
-    app.update(Action::TimelineLoaded(Box::new(Ok(entries.clone()))));
+    app.update(Action::TimelineLoaded(Box::new(Ok(entries.clone().into()))));
     // It opens on the session the browser had selected (the second newest): its end.
     let second = &history.sessions[history.sessions.len() - 2];
     let cursor = timeline_cursor(&app);
@@ -709,7 +710,7 @@ fn enter_on_a_timeline_row_shows_the_directory_as_it_stood_then() {
         "Before everything",
     ));
     entries.sort_by_key(|e| std::cmp::Reverse(e.at));
-    app.update(Action::TimelineLoaded(Box::new(Ok(entries.clone()))));
+    app.update(Action::TimelineLoaded(Box::new(Ok(entries.clone().into()))));
 
     // A session's row: that session's view over its as-of board, as the browser opens it.
     let (pos, e) = entries
@@ -773,7 +774,7 @@ fn a_change_on_disk_rereads_the_timeline_on_screen_and_keeps_the_row() {
     app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
     press(&mut app, KeyCode::Tab);
     let entries = timeline_of(&f);
-    app.update(Action::TimelineLoaded(Box::new(Ok(entries.clone()))));
+    app.update(Action::TimelineLoaded(Box::new(Ok(entries.clone().into()))));
     timeline_to(&mut app, 5);
     let effects = app.update(Action::FilesChanged {
         paths: vec![],
@@ -792,7 +793,7 @@ fn a_change_on_disk_rereads_the_timeline_on_screen_and_keeps_the_row() {
     extra.at.at += chrono::Duration::hours(1);
     extra.title = "Something newer".into();
     newer.insert(0, extra);
-    app.update(Action::TimelineLoaded(Box::new(Ok(newer))));
+    app.update(Action::TimelineLoaded(Box::new(Ok(newer.into()))));
     assert_eq!(timeline_cursor(&app), 6);
     // Not on screen: dropped, nothing read.
     press(&mut app, KeyCode::Esc);
@@ -892,7 +893,7 @@ fn snapshots_of_the_timeline() {
         press(&mut app, KeyCode::Char('t'));
         app.update(Action::HistoryLoaded(Box::new(Ok(history))));
         press(&mut app, KeyCode::Tab);
-        app.update(Action::TimelineLoaded(Box::new(Ok(entries.clone()))));
+        app.update(Action::TimelineLoaded(Box::new(Ok(entries.clone().into()))));
         timeline_to(&mut app, stale);
         insta::assert_snapshot!(format!("timeline_{w}x{h}"), draw(&app));
     }

@@ -242,20 +242,24 @@ pub fn timeline_line(out: &mut String, e: &TimelineEntry) {
 }
 
 #[derive(Serialize)]
-struct Timeline<'a> {
-    entries: Vec<&'a TimelineEntry>,
+struct TimelineJson<S: Serialize> {
+    entries: S,
 }
 
 fn run_timeline(env: &Env, args: &HistoryArgs, range: &DateRange) -> CliResult {
     let all = load_timeline(&env.store, env.now, Order::NewestFirst)?;
-    let entries: Vec<&TimelineEntry> = all.iter().filter(|e| range.contains(Some(e.at))).collect();
+    let rows: Vec<usize> = (0..all.len())
+        .filter(|&i| range.contains(all.at(i)))
+        .collect();
     match args.format {
         Format::Json => {
-            let mut text = serde_json::to_string_pretty(&Timeline { entries }).unwrap_or_default();
+            let entries = all.serialize_rows(&rows);
+            let mut text =
+                serde_json::to_string_pretty(&TimelineJson { entries }).unwrap_or_default();
             text.push('\n');
             print(&text)
         }
-        Format::Text if entries.is_empty() => {
+        Format::Text if rows.is_empty() => {
             eprintln!(
                 "baton: nothing dated{}",
                 if range.is_open() {
@@ -267,9 +271,9 @@ fn run_timeline(env: &Env, args: &HistoryArgs, range: &DateRange) -> CliResult {
             Ok(())
         }
         Format::Text => {
-            let mut text = String::with_capacity(entries.len() * 100);
-            for e in entries {
-                timeline_line(&mut text, e);
+            let mut text = String::with_capacity(rows.len() * 100);
+            for e in rows.iter().filter_map(|&i| all.entry(i)) {
+                timeline_line(&mut text, &e);
                 text.push('\n');
             }
             print(&text)

@@ -51,7 +51,9 @@ pub enum PendingSource {
 enum PendingAt {
     /// `history.sessions[i].as_of.pending`.
     Archived(usize),
-    Owned(Vec<Arc<PendingItem>>),
+    /// `history.sessions[i].handoff_pending` as items, made the first time it is asked
+    /// for (a seed directory has thousands of handoffs, each listing the same items again).
+    Handoff(usize, OnceLock<Vec<Arc<PendingItem>>>),
     /// Folded from the step before, the first time it is asked for.
     Fold(OnceLock<Vec<Arc<PendingItem>>>),
 }
@@ -162,13 +164,8 @@ impl AsOfIndex {
                 totals.sessions += 1;
                 totals.hours = ((totals.hours + s.hours().unwrap_or(0.0)) * 100.0).round() / 100.0;
                 if s.origin == Origin::Handoff {
-                    let items = s
-                        .handoff_pending
-                        .iter()
-                        .map(|t| pending_from_text(t))
-                        .collect();
                     (
-                        PendingAt::Owned(priority_list(items)),
+                        PendingAt::Handoff(i, OnceLock::new()),
                         PendingSource::Handoff,
                     )
                 } else {
@@ -256,7 +253,17 @@ impl AsOfIndex {
                     .as_ref()
                     .map_or(&[][..], |a| a.pending.as_slice()),
             ),
-            PendingAt::Owned(v) => Some(v),
+            PendingAt::Handoff(i, cell) => {
+                let s = history.sessions.get(*i)?;
+                Some(cell.get_or_init(|| {
+                    priority_list(
+                        s.handoff_pending
+                            .iter()
+                            .map(|t| pending_from_text(t))
+                            .collect(),
+                    )
+                }))
+            }
             PendingAt::Fold(cell) => cell.get().map(Vec::as_slice),
         }
     }

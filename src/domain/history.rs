@@ -502,6 +502,9 @@ impl History {
                 }
             }
         }
+        // Room for every handoff left to be a session of its own (growing would double the
+        // list: a seed directory has thousands).
+        sessions.reserve_exact(rest.len());
         for (r, w) in rest {
             let Data::Handoff(h) = r.data else { continue };
             let owner = r.session_id.as_deref().and_then(|id| {
@@ -570,7 +573,13 @@ impl History {
 
         // Decisions: one per (text, session); entries without a session give way to one
         // with a session. Handoff-only sessions add the decisions their handoff lists.
-        let mut decision_entries: Vec<DecisionEntry> = Vec::with_capacity(decisions.len());
+        let from_handoffs: usize = sessions
+            .iter()
+            .filter(|s| s.origin == Origin::Handoff)
+            .map(|s| s.handoff_decisions.len())
+            .sum();
+        let mut decision_entries: Vec<DecisionEntry> =
+            Vec::with_capacity(decisions.len() + from_handoffs);
         let keys: Vec<u64> = decisions
             .iter()
             .map(|r| dedupe_key(Kind::Decision, &r.title))

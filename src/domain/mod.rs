@@ -36,3 +36,4 @@ pub mod template;
 pub mod text;
 pub mod time;
 pub mod timeline;
+pub mod timeline_rows;

@@ -12,7 +12,9 @@ use super::asof::AsOfIndex;
 use super::catalog::When;
 use super::history::History;
 use super::session::Commit;
-use super::stale::{FileFacts, Stale, StaleReason, paths_in, staleness};
+use super::stale::{Stale, StaleReason, paths_in};
+use super::timeline_rows::Builder;
+pub use super::timeline_rows::Timeline;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -114,31 +116,14 @@ pub enum Order {
     OldestFirst,
 }
 
-fn entry(at: When, kind: EntryKind, session: Option<&str>, title: String) -> TimelineEntry {
-    TimelineEntry {
-        at,
-        kind,
-        session_id: session.map(str::to_string),
-        title,
-        detail: None,
-        paths: Vec::new(),
-        stale: None,
-    }
-}
-
 /// The timeline. `commits` are extra commits (e.g. `git log` of the repository); those
 /// already recorded in archives are not repeated.
-pub fn build(
-    history: &History,
-    index: &AsOfIndex,
-    commits: &[Commit],
-    order: Order,
-) -> Vec<TimelineEntry> {
-    // Room for every entry at once (at most a few undated ones too many): a timeline of
-    // 10,000 sessions has 140,000 entries, and growing the vector would copy them.
+pub fn build(history: &History, index: &AsOfIndex, commits: &[Commit], order: Order) -> Timeline {
+    // Room for every row at once (at most a few undated ones too many): a timeline of
+    // 10,000 sessions has 140,000 rows, and growing the list would copy them.
     let mut pending = 0;
     pending_changes(history, index, |_, _, _, _| pending += 1);
-    let mut out: Vec<TimelineEntry> = Vec::with_capacity(
+    let mut out = Builder::with_capacity(
         history.sessions.len() * 2
             + history
                 .sessions
@@ -153,51 +138,54 @@ pub fn build(
             + history.handoffs.len()
             + pending,
     );
+    let short = |hash: &str| -> String { hash.chars().take(7).collect() };
     let mut hashes = std::collections::HashSet::new();
     for s in &history.sessions {
         let id = Some(s.id.as_str());
         if let Some(start) = s.started {
-            out.push(entry(
+            out.push(
                 When::at(start),
                 EntryKind::SessionStarted,
                 id,
-                s.goal.clone(),
-            ));
+                &s.goal,
+                None,
+                &[],
+            );
         }
         if let Some(end) = s.ended {
-            let mut e = entry(end, EntryKind::SessionEnded, id, s.goal.clone());
-            e.detail = s.hours().map(|h| format!("{h:.2} h"));
-            out.push(e);
+            let hours = s.hours().map(|h| format!("{h:.2} h"));
+            out.push(
+                end,
+                EntryKind::SessionEnded,
+                id,
+                &s.goal,
+                hours.as_deref(),
+                &[],
+            );
         }
         for c in &s.commits {
-            hashes.insert(c.hash.clone());
+            hashes.insert(c.hash.as_str());
             if let Some(at) = When::parse(&c.date) {
-                let mut e = entry(at, EntryKind::Commit, id, c.subject.clone());
-                e.detail = Some(c.hash.chars().take(7).collect());
-                out.push(e);
+                let hash = short(&c.hash);
+                out.push(at, EntryKind::Commit, id, &c.subject, Some(&hash), &[]);
             }
         }
     }
     for c in commits {
-        if hashes.contains(&c.hash) {
+        if hashes.contains(c.hash.as_str()) {
             continue;
         }
         if let Some(at) = When::parse(&c.date) {
-            let mut e = entry(at, EntryKind::Commit, None, c.subject.clone());
-            e.detail = Some(c.hash.chars().take(7).collect());
-            out.push(e);
+            let hash = short(&c.hash);
+            out.push(at, EntryKind::Commit, None, &c.subject, Some(&hash), &[]);
         }
     }
+    drop(hashes);
+    let mut text = String::new();
     for d in &history.decisions {
         let Some(at) = d.at else { continue };
-        let mut e = entry(
-            at,
-            EntryKind::Decision,
-            d.session_id.as_deref(),
-            d.decision.decision.clone(),
-        );
-        e.detail = d.decision.reasoning.clone();
-        let mut text = d.decision.decision.clone();
+        text.clear();
+        text.push_str(&d.decision.decision);
         for extra in [&d.decision.reasoning, &d.decision.impact]
             .into_iter()
             .flatten()
@@ -205,57 +193,64 @@ pub fn build(
             text.push(' ');
             text.push_str(extra);
         }
-        e.paths = paths_in(&text);
-        out.push(e);
+        out.push(
+            at,
+            EntryKind::Decision,
+            d.session_id.as_deref(),
+            &d.decision.decision,
+            d.decision.reasoning.as_deref(),
+            &paths_in(&text),
+        );
     }
     for i in &history.insights {
         let Some(at) = i.at else { continue };
-        out.push(entry(
+        out.push(
             at,
             EntryKind::Insight,
             i.session_id.as_deref(),
-            i.text.clone(),
-        ));
+            &i.text,
+            None,
+            &[],
+        );
     }
     for b in &history.blockers {
         let Some(at) = b.at else { continue };
-        let mut e = entry(
+        out.push(
             at,
             EntryKind::Blocker,
             b.session_id.as_deref(),
-            b.blocker.clone(),
+            &b.blocker,
+            b.solution.as_deref(),
+            &[],
         );
-        e.detail = b.solution.clone();
-        out.push(e);
     }
     for c in &history.code {
         let Some(at) = c.at else { continue };
-        let mut e = entry(at, EntryKind::Code, c.session_id.as_deref(), c.path.clone());
-        e.detail = c.note.clone();
-        e.paths = vec![c.path.clone()];
-        out.push(e);
+        out.push(
+            at,
+            EntryKind::Code,
+            c.session_id.as_deref(),
+            &c.path,
+            c.note.as_deref(),
+            std::slice::from_ref(&c.path),
+        );
     }
     for h in &history.handoffs {
         let Some(at) = h.at else { continue };
-        let mut e = entry(
+        out.push(
             at,
             EntryKind::Handoff,
             h.session_id.as_deref(),
-            h.file.clone(),
+            &h.file,
+            h.summary.as_deref(),
+            &[],
         );
-        e.detail = h.summary.clone();
-        out.push(e);
     }
     pending_changes(history, index, |at, kind, id, p| {
-        let mut e = entry(at, kind, Some(id), p.task.clone());
-        if kind == EntryKind::PendingAdded {
-            e.detail = Some(p.priority.as_str().to_string());
-        }
-        out.push(e);
+        let priority = (kind == EntryKind::PendingAdded).then(|| p.priority.as_str());
+        out.push(at, kind, Some(id), &p.task, priority, &[]);
     });
-    sort(&mut out, order);
-    out.shrink_to_fit();
-    out
+    out.finish(order)
 }
 
 /// Pending work added and finished: the difference between consecutive steps, in order
@@ -285,63 +280,26 @@ fn pending_changes(
     }
 }
 
-/// By time, then kind, else in the order given (a stable sort), newest first if asked.
-/// Sorts positions, then moves each entry once: a stable sort of the entries themselves
-/// would allocate half of them again as its buffer.
-fn sort(entries: &mut [TimelineEntry], order: Order) {
-    const DONE: u32 = u32::MAX;
-    let n = u32::try_from(entries.len()).expect("fewer than 4 billion entries");
-    let mut from: Vec<u32> = (0..n).collect();
-    from.sort_unstable_by(|&a, &b| {
-        let (x, y) = (&entries[a as usize], &entries[b as usize]);
-        x.at.cmp(&y.at).then(x.kind.cmp(&y.kind)).then(a.cmp(&b))
-    });
-    if order == Order::NewestFirst {
-        from.reverse();
-    }
-    // Position i takes the entry at `from[i]`: each cycle of the permutation is walked
-    // once, the cycle's first entry carried along by the swaps.
-    for i in 0..from.len() {
-        if from[i] == DONE {
-            continue;
-        }
-        let mut at = i;
-        loop {
-            let src = from[at] as usize;
-            from[at] = DONE;
-            if src == i {
-                break;
-            }
-            entries.swap(at, src);
-            at = src;
-        }
-    }
-}
-
-/// Marks decisions and code entries whose named files are gone or changed since.
-pub fn mark_stale(entries: &mut [TimelineEntry], facts: &FileFacts) {
-    for e in entries.iter_mut() {
-        if !e.paths.is_empty() {
-            e.stale = staleness(&e.paths, Some(e.at), facts).map(Box::new);
-        }
-    }
-}
-
-/// Every path the timeline's entries name (for the store to look up).
-pub fn named_paths(entries: &[TimelineEntry]) -> Vec<(String, When)> {
-    entries
-        .iter()
-        .flat_map(|e| e.paths.iter().map(move |p| (p.clone(), e.at)))
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::domain::catalog::{AsOfData, Origin, from_code, from_decision, from_session};
     use crate::domain::items::{PendingItem, Priority};
     use crate::domain::session::SessionRecord;
+    use crate::domain::stale::FileFacts;
     use serde_json::json;
+
+    fn entry(at: When, kind: EntryKind, session: Option<&str>, title: String) -> TimelineEntry {
+        TimelineEntry {
+            at,
+            kind,
+            session_id: session.map(str::to_string),
+            title,
+            detail: None,
+            paths: Vec::new(),
+            stale: None,
+        }
+    }
 
     #[test]
     fn one_dated_timeline() {
@@ -401,7 +359,8 @@ mod tests {
         );
         let h = History::from_records(records);
         let idx = AsOfIndex::build(&h);
-        let mut t = build(&h, &idx, &[], Order::OldestFirst);
+        let mut built = build(&h, &idx, &[], Order::OldestFirst);
+        let t = built.to_entries();
         let kinds: Vec<(EntryKind, &str)> = t.iter().map(|e| (e.kind, e.title.as_str())).collect();
         assert_eq!(
             kinds,
@@ -425,14 +384,23 @@ mod tests {
             "src/app.rs".into(),
             When::parse("2025-11-16T09:30:00Z").unwrap().at,
         );
-        mark_stale(&mut t, &facts);
+        built.mark_stale(&facts);
+        let t = built.to_entries();
         let stale: Vec<&str> = t
             .iter()
             .filter(|e| e.is_stale())
             .map(|e| e.title.as_str())
             .collect();
         assert_eq!(stale, vec!["Split src/app.rs", "src/app.rs"]);
-        let newest = build(&h, &idx, &[], Order::NewestFirst);
+        // Held compactly, every entry comes back whole: texts, paths, stale marks.
+        assert_eq!(Timeline::from(t.clone()).to_entries(), t);
+        assert_eq!(built.len(), t.len());
+        let i = t.iter().position(|e| e.is_stale()).unwrap();
+        assert!(built.is_stale(i) && !built.is_stale(0));
+        assert_eq!(built.title(i), Some(t[i].title.as_str()));
+        assert_eq!(built.session_id(i), t[i].session_id.as_deref());
+        assert_eq!(built.named_paths().len(), 2);
+        let newest = build(&h, &idx, &[], Order::NewestFirst).to_entries();
         assert_eq!(newest[0].kind, EntryKind::SessionEnded);
         assert_eq!(newest[0].session_id.as_deref(), Some("s2"));
 
@@ -451,7 +419,7 @@ mod tests {
                 subject: "rewrite app".into(),
             },
         ];
-        let with_repo = build(&h, &idx, &repo, Order::NewestFirst);
+        let with_repo = build(&h, &idx, &repo, Order::NewestFirst).to_entries();
         assert_eq!(with_repo.len(), newest.len() + 1);
         let first = &with_repo[0];
         assert_eq!(

@@ -22,7 +22,7 @@ use crate::domain::catalog::{Kind, Origin, Record, When, from_session};
 use crate::domain::history::{History, NamedHandoff, SessionDetail, claimed_handoff_files};
 use crate::domain::search::{Query, SearchResults, session_key};
 use crate::domain::show::{RECENT, SessionView, view};
-use crate::domain::timeline::{self, Order, TimelineEntry};
+use crate::domain::timeline::{self, Order, Timeline};
 
 use super::StoreError;
 use super::fsio::FsError;
@@ -98,38 +98,68 @@ pub fn volatile_records(store: &Store) -> Result<Vec<Record>, StoreError> {
     Ok(out)
 }
 
-/// What the dashboard holds for time travel: sessions with their as-of state, decisions,
-/// insights, handoffs, code, blockers. Sessions with an as-of state come without their
-/// details (next steps, finished work, commits, files: `SessionInfo::details` false; read
-/// one session's with [`session_detail`]); as-of items are shared between sessions.
+/// What the dashboard holds for time travel: sessions with their as-of state, decisions and
+/// handoffs. Sessions with an as-of state come without their details (next steps, finished
+/// work, commits, files: `SessionInfo::details` false; read one session's with
+/// [`session_detail`]); as-of items are shared between sessions. Nothing time travel does not
+/// show is read: no insights, code or blockers (the session view and the timeline read
+/// their own), and a handoff a session claims by name comes by name and date only (the
+/// board lists it by name; its text is read when it is shown).
 pub fn load_history(store: &Store) -> Result<History, StoreError> {
-    read_history(store, Detail::AsOf)
+    read_history(store, Detail::AsOf, Reach::TimeTravel)
 }
 
-/// [`load_history`] with every session's details (what the timeline shows).
+/// [`load_history`] with every session's details and every record (what `show` falls back
+/// to).
 pub fn load_history_detailed(store: &Store) -> Result<History, StoreError> {
-    read_history(store, Detail::Full)
+    read_history(store, Detail::Full, Reach::All)
 }
 
-fn read_history(store: &Store, detail: Detail) -> Result<History, StoreError> {
+/// Which records a read of the history takes in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reach {
+    /// Every record, handoffs with their heads.
+    All,
+    /// Sessions, decisions, and handoffs (those sessions claim by name, as names).
+    TimeTravel,
+}
+
+fn read_history(store: &Store, detail: Detail, reach: Reach) -> Result<History, StoreError> {
+    let keep = |kind: Kind| {
+        kind != Kind::Handoff
+            && (reach == Reach::All || matches!(kind, Kind::Session | Kind::Decision))
+    };
     let volatile = volatile_records(store)?;
-    let records = with_index(store, |c| {
+    let (records, named) = with_index(store, |c| {
         let mut records = Vec::with_capacity(c.stats().count() + volatile.len());
-        c.records_into(&mut records, |s, _| s.kind != Kind::Handoff, detail, false)?;
-        records.extend(volatile.iter().cloned());
+        c.records_into(&mut records, |s, _| keep(s.kind), detail, false)?;
+        records.extend(volatile.iter().filter(|r| keep(r.kind)).cloned());
         // A handoff some session claims by name never becomes a session of its own: its
         // Pending Items and Decisions sections are not needed.
         let mut handoffs = Vec::new();
+        let mut named = Vec::new();
         {
             let claimed = claimed_handoff_files(&records);
             let is_claimed =
                 |file: &str| handoff_name_of(file).is_some_and(|f| claimed.contains(f));
-            c.records_into(
-                &mut handoffs,
-                |s, file| s.kind == Kind::Handoff && is_claimed(file),
-                Detail::Head,
-                false,
-            )?;
+            match reach {
+                Reach::All => c.records_into(
+                    &mut handoffs,
+                    |s, file| s.kind == Kind::Handoff && is_claimed(file),
+                    Detail::Head,
+                    false,
+                )?,
+                Reach::TimeTravel => named.extend(
+                    c.stats_in()
+                        .filter(|(_, st, file)| st.kind == Kind::Handoff && is_claimed(file))
+                        .filter_map(|(_, st, file)| {
+                            Some(NamedHandoff {
+                                file: handoff_name_of(file)?.to_string(),
+                                when: st.when(),
+                            })
+                        }),
+                ),
+            }
             c.records_into(
                 &mut handoffs,
                 |s, file| s.kind == Kind::Handoff && !is_claimed(file),
@@ -138,9 +168,9 @@ fn read_history(store: &Store, detail: Detail) -> Result<History, StoreError> {
             )?;
         }
         records.append(&mut handoffs);
-        Ok(records)
+        Ok((records, named))
     })?;
-    Ok(History::from_records(records))
+    Ok(History::from_parts(records, named))
 }
 
 /// A session's details (see [`load_history`]): read from its archive,
@@ -316,9 +346,9 @@ pub fn load_timeline(
     store: &Store,
     now: DateTime<Utc>,
     order: Order,
-) -> Result<Vec<TimelineEntry>, StoreError> {
+) -> Result<Timeline, StoreError> {
     // The timeline shows sessions' commits, not their other details: those stay unread.
-    let history = read_history(store, Detail::Commits)?;
+    let history = read_history(store, Detail::Commits, Reach::All)?;
     let index = AsOfIndex::build(&history);
     let layout = &store.layout;
     let repo = super::stale::repo_root(layout);
@@ -332,10 +362,12 @@ pub fn load_timeline(
         _ => Vec::new(),
     };
     let mut entries = timeline::build(&history, &index, &commits, order);
-    let paths = timeline::named_paths(&entries);
+    drop((history, index));
+    let paths = entries.named_paths();
     if !paths.is_empty() {
         let facts = super::stale::file_facts_in(layout, repo.as_deref(), &paths);
-        timeline::mark_stale(&mut entries, &facts);
+        drop(paths);
+        entries.mark_stale(&facts);
     }
     Ok(entries)
 }
@@ -575,11 +607,25 @@ mod tests {
         assert_eq!(lean.len(), h.on_day(day).len());
     }
 
-    /// Everything but the details a lean history leaves out, for comparing histories.
+    /// Everything but what the dashboard's history leaves out (sessions' details; insights,
+    /// code, blockers; claimed handoffs' titles and summaries), for comparing histories.
     fn without_details(h: &History) -> History {
         let mut h = h.clone();
         for s in &mut h.sessions {
             s.set_detail(SessionDetail::default());
+        }
+        h.insights.clear();
+        h.code.clear();
+        h.blockers.clear();
+        for x in &mut h.handoffs {
+            let own = h
+                .sessions
+                .iter()
+                .any(|s| s.origin == Origin::Handoff && s.handoff_file.as_ref() == Some(&x.file));
+            if !own {
+                x.title.clear();
+                x.summary = None;
+            }
         }
         h
     }
@@ -590,13 +636,13 @@ mod tests {
             .map(|step| {
                 let s = index.state(h, step).unwrap();
                 let pending: Vec<_> = s.pending.iter().map(|p| (**p).clone()).collect();
+                // Insights are not the dashboard's (`load_history` leaves them out).
                 format!(
-                    "{} {:?} {:?} {} {} {} {:?}",
+                    "{} {:?} {:?} {} {} {:?}",
                     s.session.id,
                     s.totals,
                     pending,
                     s.decisions.len(),
-                    s.insights.len(),
                     s.handoffs.len(),
                     s.pending_source
                 )
@@ -623,6 +669,9 @@ mod tests {
         assert!(full.sessions.iter().all(|s| s.details));
         assert!(full.sessions.iter().any(|s| !s.commits.is_empty()));
         assert_eq!(without_details(&lean), without_details(&full));
+        assert!(lean.insights.is_empty() && lean.code.is_empty());
+        assert!(!full.insights.is_empty() && !full.code.is_empty());
+        assert!(lean.handoffs.iter().all(|h| h.title.is_empty()));
         assert_eq!(as_of_states(&lean), as_of_states(&full));
 
         // Identical items are one item: far fewer than there are copies.
@@ -671,7 +720,8 @@ mod tests {
             load_history(&store).unwrap(),
             load_history_detailed(&store).unwrap(),
         );
-        assert_eq!(lean, full);
+        assert_eq!(without_details(&lean), without_details(&full));
+        assert_eq!(lean.sessions, full.sessions);
         assert!(lean.sessions.iter().all(|s| s.details));
         assert_eq!(as_of_states(&lean), as_of_states(&full));
     }

@@ -84,7 +84,7 @@ pub enum Action {
         view: Box<Result<Option<crate::domain::show::SessionView>, String>>,
     },
     /// The dated timeline (the browser's other view), with stale marks.
-    TimelineLoaded(Box<Result<Vec<crate::domain::timeline::TimelineEntry>, String>>),
+    TimelineLoaded(Box<Result<crate::domain::timeline::Timeline, String>>),
     /// The answer to a search of `query`.
     SearchResults {
         query: String,

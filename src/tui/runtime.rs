@@ -27,6 +27,7 @@ use super::watch::{DirWatcher, Hint};
 const DEBOUNCE: Duration = Duration::from_millis(40);
 
 pub async fn run(mut terminal: DefaultTerminal, mut app: App, store: Store) -> std::io::Result<()> {
+    super::memory::tune();
     let store = std::sync::Arc::new(store);
     let (task_tx, mut task_rx) = mpsc::unbounded_channel::<Action>();
     let (hint_tx, mut hint_rx) = mpsc::unbounded_channel::<Hint>();

@@ -12,7 +12,7 @@
 use crossterm::event::{KeyCode, KeyEvent};
 
 use crate::domain::show::SessionView;
-use crate::domain::timeline::{EntryKind, TimelineEntry};
+use crate::domain::timeline::{EntryKind, Timeline};
 
 use super::action::Effect;
 use super::app::{App, Mode};
@@ -21,7 +21,7 @@ use super::app::{App, Mode};
 #[derive(Debug, Clone, Default)]
 pub struct Views {
     /// The timeline, newest first.
-    pub timeline: Option<Vec<TimelineEntry>>,
+    pub timeline: Option<Timeline>,
     /// A read of the timeline is on its way.
     pub timeline_loading: bool,
     /// Files changed while it was on its way: read once more when it arrives.
@@ -42,12 +42,11 @@ pub fn switches_view(key: &KeyEvent) -> bool {
 }
 
 /// Where a session sits in the timeline: its end, else its newest entry.
-fn position_of(entries: &[TimelineEntry], id: &str) -> Option<usize> {
-    let of = |e: &TimelineEntry| e.session_id.as_deref() == Some(id);
-    entries
-        .iter()
-        .position(|e| e.kind == EntryKind::SessionEnded && of(e))
-        .or_else(|| entries.iter().position(of))
+fn position_of(entries: &Timeline, id: &str) -> Option<usize> {
+    let of = |i: &usize| entries.session_id(*i) == Some(id);
+    (0..entries.len())
+        .find(|i| entries.kind(*i) == Some(EntryKind::SessionEnded) && of(i))
+        .or_else(|| (0..entries.len()).find(of))
 }
 
 impl App {
@@ -81,8 +80,8 @@ impl App {
             .views
             .timeline
             .as_ref()
-            .and_then(|t| t.get(cursor))
-            .and_then(|e| e.session_id.clone());
+            .and_then(|t| t.session_id(cursor))
+            .map(str::to_string);
         let Some(history) = self.travel.history.as_deref() else {
             return self.open_browser();
         };
@@ -95,7 +94,7 @@ impl App {
         Vec::new()
     }
 
-    pub fn on_timeline(&mut self, result: Result<Vec<TimelineEntry>, String>) -> Vec<Effect> {
+    pub fn on_timeline(&mut self, result: Result<Timeline, String>) -> Vec<Effect> {
         self.dirty = true;
         let again = std::mem::take(&mut self.views.timeline_again);
         self.views.timeline_loading = again;
@@ -114,11 +113,13 @@ impl App {
         if let Mode::Timeline { cursor } = self.mode {
             // Stay on the entry shown (a re-read adds entries above it), else open on the
             // session the browser had selected.
-            let old = self.views.timeline.as_ref().and_then(|t| t.get(cursor));
-            let kept = old.and_then(|o| {
-                entries
-                    .iter()
-                    .position(|e| e.at == o.at && e.kind == o.kind && e.title == o.title)
+            let kept = self.views.timeline.as_ref().and_then(|old| {
+                let key = (old.at(cursor)?, old.kind(cursor)?, old.title(cursor)?);
+                (0..entries.len()).find(|&i| {
+                    entries.at(i) == Some(key.0)
+                        && entries.kind(i) == Some(key.1)
+                        && entries.title(i) == Some(key.2)
+                })
             });
             let focus = self.views.timeline_focus.take();
             let cursor = kept
@@ -166,13 +167,10 @@ impl App {
     /// Enter on a timeline row: the directory as it stood then (see the module's
     /// documentation).
     fn open_entry(&mut self, cursor: usize) -> Vec<Effect> {
-        let Some((id, at)) = self
-            .views
-            .timeline
-            .as_ref()
-            .and_then(|t| t.get(cursor))
-            .map(|e| (e.session_id.clone(), e.at))
-        else {
+        let Some((id, at)) = self.views.timeline.as_ref().and_then(|t| {
+            let at = t.at(cursor)?;
+            Some((t.session_id(cursor).map(str::to_string), at))
+        }) else {
             return Vec::new();
         };
         let Some(history) = self.travel.history.as_deref() else {

@@ -391,7 +391,7 @@ pub fn timeline(app: &App, frame: &mut Frame<'_>, cursor: usize) {
     let t = app.theme;
     let area = overlay_area(frame);
     frame.render_widget(Clear, area);
-    let entries = app.views.timeline.as_deref();
+    let entries = app.views.timeline.as_ref();
     let title = match entries {
         Some(e) => format!(" Timeline ({}) — Enter shows it as it stood ", e.len()),
         None => " Timeline ".to_string(),
@@ -423,9 +423,10 @@ pub fn timeline(app: &App, frame: &mut Frame<'_>, cursor: usize) {
     let start = cursor.saturating_sub(rows / 2).min(n.saturating_sub(rows));
     let mut lines: Vec<Line<'static>> = Vec::with_capacity(rows + 1);
     let mut last_day = None;
-    for (pos, e) in entries.iter().enumerate().skip(start).take(rows) {
+    for pos in start..n.min(start + rows) {
+        let Some(e) = entries.entry(pos) else { break };
         let day = e.at.date();
-        let line = timeline_row(e, w, last_day != Some(day), narrow, t);
+        let line = timeline_row(&e, w, last_day != Some(day), narrow, t);
         last_day = Some(day);
         lines.push(if pos == cursor {
             line.patch_style(t.selected())
@@ -434,24 +435,25 @@ pub fn timeline(app: &App, frame: &mut Frame<'_>, cursor: usize) {
         });
     }
     lines.resize(rows, Line::default());
-    let e = &entries[cursor];
-    let mut about = match &e.session_id {
-        Some(id) => format!("session {id}"),
-        None => "no session (a commit of the repository)".to_string(),
-    };
-    match e.stale_note() {
-        Some(note) => {
-            about.push_str(" · ");
-            about.push_str(&note);
+    if let Some(e) = entries.entry(cursor) {
+        let mut about = match &e.session_id {
+            Some(id) => format!("session {id}"),
+            None => "no session (a commit of the repository)".to_string(),
+        };
+        match e.stale_note() {
+            Some(note) => {
+                about.push_str(" · ");
+                about.push_str(&note);
+            }
+            None if !e.paths.is_empty() => {
+                about.push_str(" · names ");
+                about.push_str(&e.paths.join(", "));
+            }
+            None => {}
         }
-        None if !e.paths.is_empty() => {
-            about.push_str(" · names ");
-            about.push_str(&e.paths.join(", "));
-        }
-        None => {}
+        let style = if e.is_stale() { t.warning() } else { t.dim() };
+        lines.push(Line::styled(fit(&about, w), style));
     }
-    let style = if e.is_stale() { t.warning() } else { t.dim() };
-    lines.push(Line::styled(fit(&about, w), style));
     frame.render_widget(Paragraph::new(lines), inner);
 }
 
