@@ -115,9 +115,14 @@ impl<'c> DecisionCache<'c> {
 
     /// The entry for a knowledge base whose text is `text`, if it is the cached one.
     pub fn knowledge_for(&self, text: &str) -> Option<&KnowledgeEntry> {
+        self.knowledge_matching(text.len(), hash(text.as_bytes()))
+    }
+
+    /// [`Self::knowledge_for`] a text of `len` bytes already hashed to `hash`.
+    pub fn knowledge_matching(&self, len: usize, hash: u64) -> Option<&KnowledgeEntry> {
         self.knowledge
             .as_ref()
-            .filter(|k| k.len == text.len() && k.hash == hash(text.as_bytes()))
+            .filter(|k| k.len == len && k.hash == hash)
     }
 
     /// The entry's list, if `list` (the text of a knowledge base's `core_decisions`) is it.

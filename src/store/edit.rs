@@ -13,7 +13,7 @@ use crate::domain::scrub::{RedactionNote, scrub_text};
 use crate::domain::text::normalize;
 
 use super::StoreError;
-use super::decision_cache::{self, DecisionCache};
+use super::decision_cache;
 use super::fsio::{atomic_write, lock, lock_timeout};
 use super::ops::Store;
 
@@ -51,8 +51,7 @@ impl Store {
     ) -> Result<Vec<RedactionNote>, StoreError> {
         let _lock = lock(&self.layout.lock(), lock_timeout())?;
         let cache_bytes = decision_cache::load(&self.layout);
-        let mut cache = DecisionCache::decode(&cache_bytes);
-        let (doc, cached) = self.read_knowledge_doc(&cache)?;
+        let (doc, cached, mut cache) = self.read_knowledge_doc(&cache_bytes)?;
         let mut knowledge = match doc {
             None => Knowledge::default(),
             Some(Doc::Ok(knowledge)) => knowledge,

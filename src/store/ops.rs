@@ -30,7 +30,7 @@ use super::git;
 use super::layout::{self, Layout};
 use super::read::{
     self, ActiveSession, SessionSource, list_dir, read_archived, read_current, read_events,
-    read_knowledge_cached, read_text,
+    read_knowledge, read_knowledge_decoding, read_text,
 };
 
 pub struct Store {
@@ -356,8 +356,7 @@ impl Store {
         // written by `finish_locked` (the lock is held throughout). The decision cache spares
         // re-reading `core_decisions` when the file is as the cache last saw it.
         let cache_bytes = decision_cache::load(&self.layout);
-        let mut cache = DecisionCache::decode(&cache_bytes);
-        let (doc, cached) = self.read_knowledge_doc(&cache)?;
+        let (doc, cached, mut cache) = self.read_knowledge_doc(&cache_bytes)?;
 
         let window = capture.finish();
         for c in window.commits {
@@ -468,14 +467,15 @@ impl Store {
         }
     }
 
-    /// The knowledge base, and whether `cache` held its text (then `core_decisions` was
-    /// taken as the cache describes it rather than read again).
-    pub(super) fn read_knowledge_doc(
+    /// The knowledge base, whether the decision cache in `cache_bytes` held its text (then
+    /// `core_decisions` was taken as the cache describes it rather than read again), and
+    /// that cache, decoded while the file was read.
+    pub(super) fn read_knowledge_doc<'c>(
         &self,
-        cache: &DecisionCache,
-    ) -> Result<(Option<Doc<Knowledge>>, bool), StoreError> {
-        let (file, how) = read_knowledge_cached(&self.layout, cache)?;
-        Ok((file.doc, how.decisions_cached()))
+        cache_bytes: &'c [u8],
+    ) -> Result<(Option<Doc<Knowledge>>, bool, DecisionCache<'c>), StoreError> {
+        let (file, how, cache) = read_knowledge_decoding(&self.layout, cache_bytes)?;
+        Ok((file.doc, how.decisions_cached(), cache))
     }
 
     /// The handoff file already written for session `id`, if any: the seed-shaped name for
@@ -596,7 +596,7 @@ impl Store {
         }
         match staged {
             Some(staged) => staged.commit(&self.layout)?,
-            None => match self.read_knowledge_doc(&DecisionCache::default())?.0 {
+            None => match read_knowledge(&self.layout)?.doc {
                 Some(Doc::Broken { problem, .. }) => {
                     problems.push(problem);
                     return Ok(problems);

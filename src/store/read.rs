@@ -95,17 +95,67 @@ pub fn read_knowledge_cached(
     layout: &Layout,
     cache: &DecisionCache,
 ) -> Result<(KnowledgeFile, KnowledgeRead), FsError> {
-    let path = layout.knowledge();
+    Ok(knowledge_from(layout, read_knowledge_text(layout)?, cache))
+}
+
+/// [`read_knowledge_cached`] with the cache decoded from `cache_bytes` on another thread
+/// while the file is read and hashed (at 10,000 sessions each takes milliseconds); returns
+/// the cache too, for the caller to move its entry along.
+pub fn read_knowledge_decoding<'c>(
+    layout: &Layout,
+    cache_bytes: &'c [u8],
+) -> Result<(KnowledgeFile, KnowledgeRead, DecisionCache<'c>), FsError> {
+    let (read, cache) = std::thread::scope(|scope| {
+        let decoding = scope.spawn(|| DecisionCache::decode(cache_bytes));
+        let read = read_knowledge_text(layout);
+        let cache = decoding
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        (read, cache)
+    });
+    let (file, how) = knowledge_from(layout, read?, &cache);
+    Ok((file, how, cache))
+}
+
+/// The knowledge base's text as read, with its hash when it read cleanly.
+struct KnowledgeText {
+    text: Option<String>,
+    problems: Vec<Problem>,
+    hash: Option<u64>,
+}
+
+fn read_knowledge_text(layout: &Layout) -> Result<KnowledgeText, FsError> {
     let mut problems = Vec::new();
-    let Some(text) = read_text(layout, &path, &mut problems)? else {
+    let text = read_text(layout, &layout.knowledge(), &mut problems)?;
+    let hash = text
+        .as_ref()
+        .filter(|_| problems.is_empty())
+        .map(|t| hash(t.as_bytes()));
+    Ok(KnowledgeText {
+        text,
+        problems,
+        hash,
+    })
+}
+
+fn knowledge_from(
+    layout: &Layout,
+    read: KnowledgeText,
+    cache: &DecisionCache,
+) -> (KnowledgeFile, KnowledgeRead) {
+    let KnowledgeText {
+        text,
+        mut problems,
+        hash,
+    } = read;
+    let Some(text) = text else {
         let file = KnowledgeFile {
             doc: None,
             problems,
         };
-        return Ok((file, KnowledgeRead::Missing));
+        return (file, KnowledgeRead::Missing);
     };
-    let clean = problems.is_empty();
-    let text = match cache.knowledge_for(&text).filter(|_| clean) {
+    let text = match hash.and_then(|h| cache.knowledge_matching(text.len(), h)) {
         Some(entry) => {
             match Knowledge::parse_known(text, entry.span.clone(), entry.shape.clone()) {
                 Ok(k) => {
@@ -113,7 +163,7 @@ pub fn read_knowledge_cached(
                         doc: Some(Doc::Ok(k)),
                         problems,
                     };
-                    return Ok((file, KnowledgeRead::Cached));
+                    return (file, KnowledgeRead::Cached);
                 }
                 Err(text) => text,
             }
@@ -121,7 +171,9 @@ pub fn read_knowledge_cached(
         None => text,
     };
     // The file changed; `core_decisions` may not have (a pending item edited by hand).
+    let clean = hash.is_some();
     let list_cached = std::cell::Cell::new(false);
+    let path = layout.knowledge();
     let (doc, span) = Knowledge::parse_located_knowing(&layout.display(&path), &text, |list| {
         let entry = cache.list_for(list).filter(|_| clean)?;
         list_cached.set(true);
@@ -131,14 +183,14 @@ pub fn read_knowledge_cached(
         problems.push(p.clone());
     }
     let entry = span
-        .filter(|_| clean)
-        .map(|span| (text.len(), hash(text.as_bytes()), span));
+        .zip(hash)
+        .map(|(span, hash)| (text.len(), hash, span));
     let file = KnowledgeFile {
         doc: Some(doc),
         problems,
     };
     let list_cached = list_cached.get() && entry.is_some();
-    Ok((file, KnowledgeRead::Parsed { entry, list_cached }))
+    (file, KnowledgeRead::Parsed { entry, list_cached })
 }
 
 /// A JSON-lines log, each record decoded as `T` (a `Value`, or a typed item).
