@@ -160,6 +160,20 @@ fn temp_path(path: &Path) -> PathBuf {
 /// Writes `parts`, one after the other, to a new temp file beside `path`, fsynced when
 /// `durable`; the caller moves it into place (or removes it).
 fn write_temp(path: &Path, parts: &[&[u8]], durable: bool) -> Result<PathBuf, FsError> {
+    write_temp_with(path, durable, |file| {
+        for part in parts {
+            file.write_all(part)?;
+        }
+        Ok(())
+    })
+}
+
+/// [`write_temp`] of what `write` writes (through a buffer).
+fn write_temp_with(
+    path: &Path,
+    durable: bool,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<PathBuf, FsError> {
     let dir = parent_of(path);
     fs::create_dir_all(dir).map_err(io_err(dir))?;
     let tmp = temp_path(path);
@@ -167,10 +181,10 @@ fn write_temp(path: &Path, parts: &[&[u8]], durable: bool) -> Result<PathBuf, Fs
         .write(true)
         .create_new(true)
         .open(&tmp)
-        .and_then(|mut file| {
-            for part in parts {
-                file.write_all(part)?;
-            }
+        .and_then(|file| {
+            let mut out = io::BufWriter::with_capacity(1 << 16, file);
+            write(&mut out)?;
+            let file = out.into_inner().map_err(|e| e.into_error())?;
             if durable { file.sync_all() } else { Ok(()) }
         });
     match written {
@@ -242,6 +256,18 @@ impl Drop for Staged {
             let _ = fs::remove_file(tmp);
         }
     }
+}
+
+/// [`atomic_write`] of what `write` writes: a file too big to be built in memory first.
+pub fn atomic_write_with(
+    path: &Path,
+    write: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<(), FsError> {
+    Staged {
+        tmp: Some(write_temp_with(path, true, write)?),
+        path: path.to_path_buf(),
+    }
+    .commit()
 }
 
 /// Replaces a file that can be rebuilt (a cache): readers see the old or the new content,

@@ -182,9 +182,7 @@ fn knowledge_from(
     if let Some(p) = doc.problem() {
         problems.push(p.clone());
     }
-    let entry = span
-        .zip(hash)
-        .map(|(span, hash)| (text.len(), hash, span));
+    let entry = span.zip(hash).map(|(span, hash)| (text.len(), hash, span));
     let file = KnowledgeFile {
         doc: Some(doc),
         problems,

@@ -13,8 +13,10 @@
 //! re-reads only the new lines, and an edit in the middle re-reads from that part on. The
 //! knowledge base contributes only the `core_decisions` the decision log lacks.
 //!
-//! **Incremental.** New records go into a new immutable segment; the manifest says which
-//! units (files, or parts of logs) of which segments are live. More than
+//! **Incremental.** New records go into a new immutable segment, written as the files are
+//! read (`build`, `writer`: a build from nothing never holds every record, or the segment,
+//! in memory); the manifest says which units (files, or parts of logs) of which segments are
+//! live. More than
 //! [`MAX_SEGMENTS`] segments, or a segment mostly dead, are merged. A missing, corrupt or
 //! older-version index is rebuilt from the files, transparently.
 //!
@@ -22,9 +24,13 @@
 //! own lock: indexing never holds up `end` or `log`. When the sessions directory cannot be
 //! written, the index lives in the system's temp directory instead.
 
+mod build;
 mod codec;
+mod knowledge;
+mod merge;
 mod segment;
 pub mod sources;
+mod writer;
 
 use std::collections::{HashMap, HashSet};
 use std::fs;
@@ -40,9 +46,12 @@ use crate::domain::search::{
 };
 
 use super::fsio::{self, FsError, atomic_write, io_err};
+use build::{Build, Job, Limits};
 use codec::{Corrupt, Dec, Enc, Pool, hash};
+use knowledge::{KnowledgeRead, log_keys, read_knowledge};
+use merge::{merge, needs_merge};
+use segment::Segment;
 pub use segment::{Detail, Stat};
-use segment::{Segment, UnitInput};
 use sources::{Found, SourceKind, Stamp};
 
 const MAGIC: &[u8; 8] = b"BATONMF3";
@@ -278,48 +287,6 @@ fn seg_name(gen_: u64) -> String {
     format!("seg-{gen_:08}.bin")
 }
 
-/// One extraction to do: a whole file or a part of a log.
-struct Job {
-    path: String,
-    kind: SourceKind,
-    bytes: Arc<Vec<u8>>,
-    start: usize,
-    end: usize,
-    first_line: u32,
-    mtime: Stamp,
-}
-
-fn run_job(j: &Job) -> Vec<Record> {
-    let part = &j.bytes[j.start..j.end];
-    match j.kind {
-        SourceKind::Archive => sources::archive_records(&j.path, part),
-        SourceKind::Handoff => vec![sources::handoff_record(&j.path, part, j.mtime)],
-        SourceKind::Knowledge => Vec::new(),
-        kind => sources::log_records(kind, &j.path, part, j.first_line),
-    }
-}
-
-/// Extracts on every core: an index of 10,000 sessions reads 20,000 files.
-fn run_jobs(jobs: &[Job]) -> Vec<Vec<Record>> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(8);
-    if threads <= 1 || jobs.len() < 64 {
-        return jobs.iter().map(run_job).collect();
-    }
-    let per = jobs.len().div_ceil(threads);
-    std::thread::scope(|s| {
-        let handles: Vec<_> = jobs
-            .chunks(per)
-            .map(|part| s.spawn(move || part.iter().map(run_job).collect::<Vec<_>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().unwrap_or_default())
-            .collect()
-    })
-}
-
 fn read_file(root: &Path, f: &Found) -> Result<Option<Vec<u8>>, FsError> {
     if f.size > fsio::MAX_READ_BYTES {
         return Ok(None);
@@ -353,6 +320,11 @@ impl Catalog {
 
     /// [`Catalog::open`], checking the files `scope` says.
     pub fn open_scoped(root: &Path, scope: Scope) -> Result<Catalog, IndexError> {
+        Self::open_limited(root, scope, Limits::default())
+    }
+
+    /// [`Catalog::open_scoped`], a build holding what `limits` say at once.
+    fn open_limited(root: &Path, scope: Scope, limits: Limits) -> Result<Catalog, IndexError> {
         if !root.is_dir() {
             return Ok(Catalog {
                 segments: Vec::new(),
@@ -368,16 +340,21 @@ impl Catalog {
             fallback
         };
         let _lock = fsio::lock(&dir.join("lock"), fsio::lock_timeout())?;
-        match Self::refresh(root, &dir, scope) {
+        match Self::refresh(root, &dir, scope, limits) {
             Err(IndexError::Corrupt) => {
                 reset(&dir);
-                Self::refresh(root, &dir, scope)
+                Self::refresh(root, &dir, scope, limits)
             }
             other => other,
         }
     }
 
-    fn refresh(root: &Path, dir: &Path, scope: Scope) -> Result<Catalog, IndexError> {
+    fn refresh(
+        root: &Path,
+        dir: &Path,
+        scope: Scope,
+        limits: Limits,
+    ) -> Result<Catalog, IndexError> {
         let mut report = Refresh::default();
         let stat_handoffs = scope == Scope::All;
         // Listing the files (a stat each) runs while the manifest and segments are read.
@@ -448,25 +425,52 @@ impl Catalog {
             });
             report.trusted = found.iter().filter(|f| f.unstatted).count();
         }
+        let log_dep = found
+            .iter()
+            .find(|f| f.kind == SourceKind::DecisionLog)
+            .map(|f| (f.size, f.mtime));
+        // The knowledge base is read as soon as the decision log is indexed (what it adds
+        // depends on the log), while little else is held; its unit still comes last.
+        let kb = found.iter().find(|f| f.kind == SourceKind::Knowledge);
+        let mut prev_kb = kb.and_then(|k| {
+            let i = files.binary_search_by(|o| o.path.cmp(&k.path)).ok()?;
+            Some(files[i].clone())
+        });
+        let mut kb_read: Option<KnowledgeRead> = None;
         let mut old = files.into_iter().peekable();
         let mut gone = false;
-        let mut prev_kb: Option<FileState> = None;
         let mut states: Vec<FileState> = Vec::with_capacity(found.len());
-        let mut jobs: Vec<Job> = Vec::new();
-        // (index into states, position of the unit among its file's units) per job.
+        // New records stream into a new segment as files are read (see `build`).
+        let mut build = Build::new(dir, limits);
+        // (index into states, position of the unit among its file's units) per new unit.
         let mut job_slots: Vec<(usize, usize)> = Vec::new();
         let mut changed = false;
-        let mut kb: Option<&Found> = None;
 
         for f in &found {
+            if let Some(k) = kb
+                && kb_read.is_none()
+                && f.path.as_str() > crate::store::layout::DECISIONS_LOG
+            {
+                let in_log = || {
+                    // The log's jobs are extracted first: its keys are complete.
+                    build.flush()?;
+                    Ok(log_keys(&segments, &states, &build.log_keys))
+                };
+                kb_read = Some(read_knowledge(
+                    root,
+                    k,
+                    prev_kb.take(),
+                    log_dep,
+                    now,
+                    in_log,
+                )?);
+            }
             while old.peek().is_some_and(|o| o.path < f.path) {
                 old.next();
                 gone = true;
             }
             let prev = old.next_if(|o| o.path == f.path);
             if f.kind == SourceKind::Knowledge {
-                kb = Some(f);
-                prev_kb = prev;
                 continue;
             }
             let prev = match prev {
@@ -540,7 +544,7 @@ impl Catalog {
                     end: end as u64,
                     hash: hash(&bytes[start..end]),
                 });
-                jobs.push(Job {
+                build.job(Job {
                     path: f.path.clone(),
                     kind: f.kind,
                     bytes: bytes.clone(),
@@ -548,67 +552,18 @@ impl Catalog {
                     end,
                     first_line,
                     mtime: f.mtime,
-                });
+                })?;
             }
             states.push(state);
         }
+        report.reread = build.units() as usize;
 
-        report.reread = jobs.len();
-        // The jobs go with their records: the bytes they read (every file, when the index
-        // is built from nothing) are freed before the segment is written.
-        let mut new_units: Vec<UnitInput> = run_jobs(&jobs)
-            .into_iter()
-            .zip(jobs)
-            .map(|(records, j)| UnitInput {
-                file: j.path,
-                records,
-            })
-            .collect();
-
-        // The knowledge base: its decisions that the log does not hold.
-        let log_dep = found
-            .iter()
-            .find(|f| f.kind == SourceKind::DecisionLog)
-            .map(|f| (f.size, f.mtime));
-        if let Some(f) = kb {
-            let keep = prev_kb
-                .as_ref()
-                .is_some_and(|p| p.same_stat(f) && p.dep == log_dep);
-            if keep {
-                states.extend(prev_kb);
-            } else if let Some(bytes) = read_file(root, f)? {
-                changed = true;
-                let h = hash(&bytes);
-                let unchanged = prev_kb.as_ref().is_some_and(|p| {
-                    p.dep == log_dep && p.units.len() == 1 && p.units[0].hash == h
-                });
-                let mut state = FileState {
-                    path: f.path.clone(),
-                    kind: f.kind,
-                    size: bytes.len() as u64,
-                    mtime: f.mtime,
-                    verified: now,
-                    dep: log_dep,
-                    units: Vec::new(),
-                    named: false,
-                };
-                if unchanged {
-                    state.units = prev_kb.map(|p| p.units).unwrap_or_default();
-                } else {
-                    let in_log = log_keys(&segments, &states, &new_units, &job_slots);
-                    let records = sources::knowledge_records(&f.path, &bytes, &in_log);
+        if let Some(kb) = kb_read {
+            changed |= kb.read;
+            if let Some(state) = kb.state {
+                if let Some(records) = kb.records {
                     job_slots.push((states.len(), 0));
-                    state.units.push(UnitRef {
-                        seg: u64::MAX,
-                        unit: 0,
-                        start: 0,
-                        end: bytes.len() as u64,
-                        hash: h,
-                    });
-                    new_units.push(UnitInput {
-                        file: f.path.clone(),
-                        records,
-                    });
+                    build.unit(&state.path, &records)?;
                     report.reread += 1;
                 }
                 states.push(state);
@@ -619,12 +574,11 @@ impl Catalog {
         }
 
         if changed || !manifest.named_known {
-            if !new_units.is_empty() {
+            if build.units() > 0 {
                 let g = manifest.next_gen;
                 manifest.next_gen += 1;
-                report.records_added = new_units.iter().map(|u| u.records.len()).sum();
-                let bytes = segment::build(&new_units);
-                atomic_write(&dir.join(seg_name(g)), &bytes)?;
+                report.records_added = build.records();
+                build.finish(&dir.join(seg_name(g)))?;
                 for (k, &(slot, pos)) in job_slots.iter().enumerate() {
                     let u = &mut states[slot].units[pos];
                     u.seg = g;
@@ -644,7 +598,7 @@ impl Catalog {
             }
             segments = kept;
             if needs_merge(&segments, &live_units(&segments, &manifest.files)) {
-                segments = merge(dir, segments, &mut manifest)?;
+                segments = merge(dir, segments, &mut manifest, limits)?;
                 report.merged = true;
             }
             let named = named_handoffs(&segments, &live_units(&segments, &manifest.files))?;
@@ -1020,7 +974,7 @@ fn remove_unused(dir: &Path, keep: &[u64]) {
     if let Ok(iter) = fs::read_dir(dir) {
         for e in iter.flatten() {
             let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with("seg-") && !keep.contains(&name) {
+            if name.starts_with("seg-") && !keep.contains(&name) || build::is_spill(&name) {
                 let _ = fs::remove_file(e.path());
             }
         }
@@ -1196,122 +1150,6 @@ fn named_handoffs(
         .difference(&unsafe_names)
         .map(|f| format!("{}/{f}", crate::store::layout::HANDOFFS))
         .collect())
-}
-
-/// Dedupe keys of the decision log's current decisions (to leave the knowledge base's
-/// copies out).
-fn log_keys(
-    segments: &[(u64, Segment)],
-    states: &[FileState],
-    new_units: &[UnitInput],
-    slots: &[(usize, usize)],
-) -> HashSet<u64> {
-    let mut keys = HashSet::new();
-    let live = live_units(segments, states);
-    for (i, (_, seg)) in segments.iter().enumerate() {
-        for s in &seg.stats {
-            if s.kind == Kind::Decision
-                && live[i].get(s.unit as usize).copied().unwrap_or(false)
-                && seg.units[s.unit as usize].file == crate::store::layout::DECISIONS_LOG
-            {
-                keys.insert(s.key);
-            }
-        }
-    }
-    for (unit, _) in new_units.iter().zip(slots) {
-        if unit.file == crate::store::layout::DECISIONS_LOG {
-            keys.extend(
-                unit.records
-                    .iter()
-                    .map(|r| dedupe_key(Kind::Decision, &r.title)),
-            );
-        }
-    }
-    keys
-}
-
-fn needs_merge(segments: &[(u64, Segment)], live: &[Vec<bool>]) -> bool {
-    if segments.len() > MAX_SEGMENTS {
-        return true;
-    }
-    // A segment more than half dead is merged away.
-    segments.iter().zip(live).any(|((_, s), l)| {
-        let dead: u32 = s
-            .units
-            .iter()
-            .zip(l)
-            .filter(|(_, live)| !**live)
-            .map(|(u, _)| u.count)
-            .sum();
-        s.records > 64 && dead * 2 > s.records
-    })
-}
-
-/// Merges segments: all of them when the largest is mostly dead or there are too many,
-/// else all but the largest. Reads records back from the segments (no source file is
-/// read again).
-fn merge(
-    dir: &Path,
-    segments: Vec<(u64, Segment)>,
-    manifest: &mut Manifest,
-) -> Result<Vec<(u64, Segment)>, IndexError> {
-    let live = live_units(&segments, &manifest.files);
-    let largest = segments
-        .iter()
-        .enumerate()
-        .max_by_key(|(_, (_, s))| s.records)
-        .map(|(i, _)| i);
-    let largest_healthy = largest.is_some_and(|i| {
-        let s = &segments[i].1;
-        let dead: u32 = s
-            .units
-            .iter()
-            .zip(&live[i])
-            .filter(|(_, l)| !**l)
-            .map(|(u, _)| u.count)
-            .sum();
-        dead * 2 <= s.records
-    });
-    let mut keep: Vec<(u64, Segment)> = Vec::new();
-    let mut units: Vec<UnitInput> = Vec::new();
-    let mut remap: HashMap<(u64, u32), u32> = HashMap::new();
-    for (i, (g, seg)) in segments.into_iter().enumerate() {
-        if largest_healthy && Some(i) == largest {
-            keep.push((g, seg));
-            continue;
-        }
-        let list = seg.records(|_, s| live[i][s.unit as usize], Detail::Full, true)?;
-        let mut by_unit: HashMap<u32, Vec<Record>> = HashMap::new();
-        for (d, r) in list {
-            by_unit
-                .entry(seg.stats[d as usize].unit)
-                .or_default()
-                .push(r);
-        }
-        for (u, info) in seg.units.iter().enumerate() {
-            if !live[i][u] {
-                continue;
-            }
-            remap.insert((g, u as u32), units.len() as u32);
-            units.push(UnitInput {
-                file: info.file.clone(),
-                records: by_unit.remove(&(u as u32)).unwrap_or_default(),
-            });
-        }
-    }
-    let g = manifest.next_gen;
-    manifest.next_gen += 1;
-    atomic_write(&dir.join(seg_name(g)), &segment::build(&units))?;
-    for f in &mut manifest.files {
-        for u in &mut f.units {
-            if let Some(&n) = remap.get(&(u.seg, u.unit)) {
-                u.seg = g;
-                u.unit = n;
-            }
-        }
-    }
-    keep.push((g, Segment::open(&dir.join(seg_name(g)))?));
-    Ok(keep)
 }
 
 /// Where the index of `root` lives when the directory can be written.

@@ -16,16 +16,16 @@
 //! kinds a reader wants are one range. Readers load the header, units, stats and dictionary,
 //! and read heads, tails, bodies and postings only for what they need.
 
-use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use crate::domain::catalog::{Kind, Record, Source, When};
-use crate::domain::fold::{fold, tokens};
-use crate::domain::search::{TITLE_WEIGHT, dedupe_key, session_key};
+use crate::domain::search::{dedupe_key, session_key};
 
-use super::codec::{Corrupt, DResult, Dec, Enc, Pool, dec_data, enc_data};
+use super::codec::{Corrupt, DResult, Dec, Enc, Pool, dec_data};
+#[cfg(test)]
+use super::writer::Writer;
 
 /// How much of a record to decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,12 +45,13 @@ pub enum Detail {
 /// Records decoded per read: bounds the buffers a read of every record allocates.
 const BATCH: u32 = 1024;
 
-const MAGIC: &[u8; 8] = b"BATONSG2";
-const SECTIONS: usize = 10;
-const HEADER: usize = 8 + 4 * 4 + 8 + SECTIONS * 8;
+pub(super) const MAGIC: &[u8; 8] = b"BATONSG2";
+pub(super) const SECTIONS: usize = 10;
+pub(super) const HEADER: usize = 8 + 4 * 4 + 8 + SECTIONS * 8;
 pub const STAT_SIZE: usize = 40;
 
 /// The records of one source unit (a file, or a part of an append-only log).
+#[cfg(test)]
 #[derive(Debug, Clone, Default)]
 pub struct UnitInput {
     pub file: String,
@@ -81,7 +82,7 @@ fn secs_in_range(secs: i64) -> bool {
 }
 
 impl Stat {
-    fn of(r: &Record, unit: u32, len: u32) -> Stat {
+    pub(super) fn of(r: &Record, unit: u32, len: u32) -> Stat {
         let (secs, nanos) = r.when.map_or((0, 0), |w| {
             (w.at.timestamp(), w.at.timestamp_subsec_nanos() + 1)
         });
@@ -109,7 +110,7 @@ impl Stat {
         })
     }
 
-    fn encode(&self, e: &mut Enc) {
+    pub(super) fn encode(&self, e: &mut Enc) {
         e.buf.push(self.kind.to_u8());
         e.buf.push(u8::from(self.day_only));
         e.buf.extend_from_slice(&[0, 0]);
@@ -147,138 +148,19 @@ impl Stat {
     }
 }
 
-/// Builds a segment from units. Word counts, dedupe keys and postings are computed here.
+/// Builds a segment from units held in memory (the index streams through [`Writer`]).
+#[cfg(test)]
 pub fn build(units: &[UnitInput]) -> Vec<u8> {
-    let mut term_ids: HashMap<String, u32> = HashMap::new();
-    let mut postings: Vec<Vec<(u32, u32)>> = Vec::new();
-    let mut stats = Enc::default();
-    let mut unit_table = Enc::default();
-    let mut rec_offsets: Vec<u64> = Vec::new();
-    let mut records = Enc::default();
-    let mut tails = Enc::default();
-    let mut head = Enc::default();
-    let mut bodies: Vec<u8> = Vec::new();
-    let mut total_len: u64 = 0;
-    let mut n: u32 = 0;
-    let mut doc_terms: Vec<(u32, u32)> = Vec::new();
-
+    let mut w = Writer::in_memory();
     for unit in units {
-        unit_table.u32_le(0); // unused: records are ordered by kind, not by unit
-        unit_table.u32_le(unit.records.len() as u32);
-        unit_table.s(&unit.file);
-    }
-    let mut order: Vec<(u32, &Record)> = units
-        .iter()
-        .enumerate()
-        .flat_map(|(u, unit)| unit.records.iter().map(move |r| (u as u32, r)))
-        .collect();
-    order.sort_by_key(|(_, r)| r.kind);
-    for (u, r) in order {
-        let mut len = 0u32;
-        if Kind::SEARCHED.contains(&r.kind) {
-            doc_terms.clear();
-            for (text, weight) in [(&r.title, TITLE_WEIGHT), (&r.body, 1)] {
-                let folded = fold(text);
-                for t in tokens(&folded) {
-                    len += 1;
-                    let id = match term_ids.get(t) {
-                        Some(&id) => id,
-                        None => {
-                            let id = postings.len() as u32;
-                            term_ids.insert(t.to_string(), id);
-                            postings.push(Vec::new());
-                            id
-                        }
-                    };
-                    doc_terms.push((id, weight));
-                }
-            }
-            doc_terms.sort_unstable_by_key(|(id, _)| *id);
-            let mut i = 0;
-            while i < doc_terms.len() {
-                let id = doc_terms[i].0;
-                let mut tf = 0;
-                while i < doc_terms.len() && doc_terms[i].0 == id {
-                    tf += doc_terms[i].1;
-                    i += 1;
-                }
-                postings[id as usize].push((n, tf));
-            }
-            total_len += u64::from(len);
-        }
-        Stat::of(r, u, len).encode(&mut stats);
-        rec_offsets.push(records.buf.len() as u64);
-        let tail_at = tails.buf.len();
-        head.buf.clear();
-        enc_data(&mut head, &mut tails, &r.data);
-        records.os(r.session_id.as_deref());
-        records.s(&r.title);
-        records.u(u64::from(r.source.line));
-        records.u(bodies.len() as u64);
-        records.u(r.body.len() as u64);
-        records.u(tail_at as u64);
-        records.u((tails.buf.len() - tail_at) as u64);
-        records.buf.extend_from_slice(&head.buf);
-        bodies.extend_from_slice(r.body.as_bytes());
-        n += 1;
-    }
-    rec_offsets.push(records.buf.len() as u64);
-
-    let mut terms: Vec<(String, u32)> = term_ids.into_iter().collect();
-    terms.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-    let mut blob: Vec<u8> = Vec::new();
-    let mut ends = Enc::default();
-    let mut post_offs = Enc::default();
-    let mut post = Enc::default();
-    for (term, id) in &terms {
-        blob.extend_from_slice(term.as_bytes());
-        ends.u32_le(blob.len() as u32);
-        blob.push(b'\n');
-        post_offs.u64_le(post.buf.len() as u64);
-        let list = &postings[*id as usize];
-        post.u(list.len() as u64);
-        let mut last = 0u32;
-        for &(doc, tf) in list {
-            post.u(u64::from(doc - last));
-            post.u(u64::from(tf));
-            last = doc;
+        let u = w.unit(&unit.file);
+        for r in &unit.records {
+            w.push(u, r).expect("in memory");
         }
     }
-    post_offs.u64_le(post.buf.len() as u64);
-    let mut offs = Enc::default();
-    for o in &rec_offsets {
-        offs.u64_le(*o);
-    }
-
-    let sections: [&[u8]; SECTIONS] = [
-        &unit_table.buf,
-        &stats.buf,
-        &offs.buf,
-        &records.buf,
-        &tails.buf,
-        &bodies,
-        &blob,
-        &ends.buf,
-        &post_offs.buf,
-        &post.buf,
-    ];
-    let mut out = Enc::default();
-    out.buf.extend_from_slice(MAGIC);
-    out.u32_le(n);
-    out.u32_le(units.len() as u32);
-    out.u32_le(terms.len() as u32);
-    out.u32_le(0);
-    out.u64_le(total_len);
-    let mut at = HEADER as u64;
-    for s in sections {
-        out.u64_le(at);
-        at += s.len() as u64;
-    }
-    debug_assert_eq!(out.buf.len(), HEADER);
-    for s in sections {
-        out.buf.extend_from_slice(s);
-    }
-    out.buf
+    let mut out = Vec::new();
+    w.finish(&mut out).expect("in memory");
+    out
 }
 
 #[derive(Debug, Clone)]
@@ -692,6 +574,7 @@ impl Segment {
 mod tests {
     use super::*;
     use crate::domain::catalog::{from_decision, from_handoff};
+    use crate::domain::search::TITLE_WEIGHT;
     use serde_json::json;
 
     #[test]

@@ -7,11 +7,12 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
+use serde::de::{Deserializer, SeqAccess, Visitor};
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use crate::domain::archive::ArchivedSession;
 use crate::domain::catalog::{self, Kind, Record};
-use crate::domain::items::list_of;
 use crate::domain::json_doc::parse_log;
 use crate::domain::search::dedupe_key;
 use crate::domain::text::decode;
@@ -376,9 +377,10 @@ pub fn handoff_record(path: &str, bytes: &[u8], mtime: Stamp) -> Record {
 }
 
 #[derive(Deserialize)]
-struct CoreDecisions {
-    #[serde(default)]
-    core_decisions: Option<Value>,
+struct CoreDecisions<'a> {
+    /// As text: a list of 25,000 decisions is read item by item, never as one tree.
+    #[serde(default, borrow)]
+    core_decisions: Option<&'a RawValue>,
 }
 
 /// The knowledge base's `core_decisions` that the decision log does not already hold
@@ -388,11 +390,39 @@ pub fn knowledge_records(path: &str, bytes: &[u8], in_log: &HashSet<u64>) -> Vec
     let Ok(kb) = serde_json::from_str::<CoreDecisions>(&text) else {
         return Vec::new();
     };
-    list_of(kb.core_decisions.as_ref(), |v| v)
-        .into_iter()
-        .filter_map(|v| catalog::from_decision(path, 0, v))
-        .filter(|r| !in_log.contains(&dedupe_key(Kind::Decision, &r.title)))
-        .collect()
+    let Some(raw) = kb.core_decisions else {
+        return Vec::new();
+    };
+    let keep = |v: Value| {
+        catalog::from_decision(path, 0, v)
+            .filter(|r| !in_log.contains(&dedupe_key(Kind::Decision, &r.title)))
+    };
+    if !raw.get().starts_with('[') {
+        // One item that is not a list (`items::list_of`).
+        return serde_json::from_str::<Value>(raw.get())
+            .ok()
+            .and_then(keep)
+            .into_iter()
+            .collect();
+    }
+    struct Items<F>(F);
+    impl<'de, F: FnMut(Value)> Visitor<'de> for Items<F> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a list")
+        }
+        fn visit_seq<A: SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+            while let Some(v) = seq.next_element::<Value>()? {
+                (self.0)(v);
+            }
+            Ok(())
+        }
+    }
+    let mut out = Vec::new();
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    // Already parsed once: this cannot fail.
+    let _ = de.deserialize_seq(Items(|v| out.extend(keep(v))));
+    out
 }
 
 /// The directory for an index of `root`: `.baton/index/`, or one in the system's temp
