@@ -48,16 +48,7 @@ pub(super) fn read_knowledge(
         });
     };
     let h = hash(&bytes);
-    let mut state = FileState {
-        path: f.path.clone(),
-        kind: f.kind,
-        size: bytes.len() as u64,
-        mtime: f.mtime,
-        verified: now,
-        dep: log_dep,
-        units: Vec::new(),
-        named: false,
-    };
+    let mut state = FileState::read_now(f, bytes.len(), now, log_dep);
     let unchanged = prev
         .as_ref()
         .is_some_and(|p| p.dep == log_dep && p.units.len() == 1 && p.units[0].hash == h);

@@ -94,6 +94,20 @@ fn ns(s: Stamp) -> i128 {
 }
 
 impl FileState {
+    /// The state of `f` just read whole (`size` bytes at `now`), before its units are known.
+    fn read_now(f: &Found, size: usize, now: Stamp, dep: Option<(u64, Stamp)>) -> FileState {
+        FileState {
+            path: f.path.clone(),
+            kind: f.kind,
+            size: size as u64,
+            mtime: f.mtime,
+            verified: now,
+            dep,
+            units: Vec::new(),
+            named: false,
+        }
+    }
+
     fn racy(&self) -> bool {
         ns(self.mtime) + RACY_NS >= ns(self.verified)
     }
@@ -485,16 +499,7 @@ impl Catalog {
                 continue;
             };
             let bytes = Arc::new(bytes);
-            let mut state = FileState {
-                path: f.path.clone(),
-                kind: f.kind,
-                size: bytes.len() as u64,
-                mtime: f.mtime,
-                verified: now,
-                dep: None,
-                units: Vec::new(),
-                named: false,
-            };
+            let mut state = FileState::read_now(f, bytes.len(), now, None);
             let whole = !f.kind.is_log() || sources::is_array(&bytes);
             let kept: Vec<UnitRef> = match &prev {
                 Some(p) if p.kind == f.kind && whole => p

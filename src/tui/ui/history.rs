@@ -134,13 +134,18 @@ fn stale_span(stale: &Option<Stale>, t: Theme) -> Option<Span<'static>> {
 }
 
 fn decision_line(d: &DecisionRow, t: Theme) -> Line<'static> {
-    let mut text = format!("• {}", d.decision);
-    if let Some(r) = &d.reasoning {
-        text.push_str(" — ");
-        text.push_str(r);
+    marked_bullet(&d.decision, d.reasoning.as_deref(), &d.stale, t)
+}
+
+/// `• text — note`, with the stale mark when there is one.
+fn marked_bullet(text: &str, note: Option<&str>, stale: &Option<Stale>, t: Theme) -> Line<'static> {
+    let mut line = format!("• {text}");
+    if let Some(note) = note {
+        line.push_str(" — ");
+        line.push_str(note);
     }
-    let mut spans = vec![Span::raw(text)];
-    spans.extend(stale_span(&d.stale, t));
+    let mut spans = vec![Span::raw(line)];
+    spans.extend(stale_span(stale, t));
     Line::from(spans)
 }
 
@@ -267,14 +272,7 @@ pub fn session(app: &App, frame: &mut Frame<'_>, index: usize, scroll: u16) {
         ));
     }
     section(&mut lines, t, "Code", &v.code, |c| {
-        let mut text = format!("• {}", c.path);
-        if let Some(n) = &c.note {
-            text.push_str(" — ");
-            text.push_str(n);
-        }
-        let mut spans = vec![Span::raw(text)];
-        spans.extend(stale_span(&c.stale, t));
-        Line::from(spans)
+        marked_bullet(&c.path, c.note.as_deref(), &c.stale, t)
     });
     section(&mut lines, t, "Insights", &v.insights, |i| {
         Line::raw(format!("• {i}"))
