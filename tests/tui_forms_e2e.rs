@@ -90,6 +90,8 @@ fn killing_the_dashboard_mid_form_keeps_the_draft() {
 
     let mut tui = Tui::start(&home.dir(), 100, 30);
     tui.wait_for("a draft of the decision form is kept");
+    // The form opens on the active session, which the first read brings.
+    tui.wait_for("● s1");
     tui.send("d");
     tui.wait_for("restored your draft");
     tui.wait_for("Rollbacks are one command");
@@ -99,7 +101,15 @@ fn killing_the_dashboard_mid_form_keeps_the_draft() {
         home.read("ACTIVE_SESSIONS/s1.jsonl")
             .contains("Rollbacks are one command")
     );
-    assert!(!draft.exists(), "a saved form's draft is gone");
+    // The draft is removed right after the save, on the dashboard's draft writer.
+    let start = std::time::Instant::now();
+    while draft.exists() {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(20),
+            "a saved form's draft is gone"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
     tui.send("q");
     assert!(tui.wait_exit().success());
 }

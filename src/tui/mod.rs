@@ -5,6 +5,7 @@ pub mod action;
 pub mod app;
 mod app_forms;
 mod app_sync;
+mod drafts;
 pub mod form;
 pub mod health;
 pub mod keymap;

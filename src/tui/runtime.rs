@@ -19,6 +19,7 @@ use crate::store::snapshot::{handoff_text, load_board, load_board_newest};
 
 use super::action::{Action, Effect};
 use super::app::App;
+use super::drafts::{DraftOp, DraftWriter};
 use super::ui;
 use super::watch::{DirWatcher, Hint};
 
@@ -34,6 +35,7 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, store: Store) -> s
     let mut watcher = DirWatcher::new(app.dir.clone(), hint_tx).ok();
     // Health checks run on their own thread; results come back as actions.
     let health = super::health::Runner::start(task_tx.clone());
+    let drafts = DraftWriter::start(store.clone(), task_tx.clone());
     let mut events = EventStream::new();
     let mut signals = Signals::new();
 
@@ -53,6 +55,8 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, store: Store) -> s
                 Effect::Quit => return Ok(()),
                 Effect::Load => loads.request(&store, &task_tx),
                 Effect::Health(e) => health.run(e),
+                Effect::SaveDraft { name, draft } => drafts.send(DraftOp::Save { name, draft }),
+                Effect::DeleteDraft(name) => drafts.send(DraftOp::Delete(name)),
                 Effect::Sync(after) => {
                     let at = Instant::now() + after;
                     sync_at = Some(sync_at.map_or(at, |t| t.min(at)));
@@ -60,6 +64,11 @@ pub async fn run(mut terminal: DefaultTerminal, mut app: App, store: Store) -> s
                 Effect::EditExternally(text) => {
                     // The dashboard steps aside for the editor, then takes the screen back.
                     drop(events);
+                    // Dropping the stream wakes crossterm's shared reader, and nothing is
+                    // reading now, so the wake waits. Left there, it would come back in one
+                    // batch with the first keys typed after the editor, be handled first, and
+                    // leave those keys unread until the next one. Take it now.
+                    let _ = crossterm::event::poll(Duration::ZERO);
                     let edited = edit_externally(&text);
                     terminal = super::resume_terminal()?;
                     events = EventStream::new();
@@ -165,14 +174,6 @@ fn spawn_effect(effect: Effect, store: &std::sync::Arc<Store>, tx: &mpsc::Unboun
                 Action::HandoffLoaded { file, text }
             }
             Effect::Write(op) => Action::Written(super::write::run(&store, op, Utc::now())),
-            Effect::SaveDraft { name, draft } => match store.save_draft(&name, &draft) {
-                Ok(()) => return,
-                Err(e) => Action::Written(Err(format!("draft not kept: {e}"))),
-            },
-            Effect::DeleteDraft(name) => {
-                let _ = store.delete_draft(&name);
-                return;
-            }
             Effect::LoadDrafts => Action::DraftsLoaded(store.load_drafts().unwrap_or_default()),
             Effect::LoadHistory => Action::HistoryLoaded(Box::new(
                 crate::store::history::load_history(&store).map_err(|e| e.to_string()),
@@ -209,6 +210,8 @@ fn spawn_effect(effect: Effect, store: &std::sync::Arc<Store>, tx: &mpsc::Unboun
                 }
             }
             Effect::Load
+            | Effect::SaveDraft { .. }
+            | Effect::DeleteDraft(_)
             | Effect::Quit
             | Effect::EditExternally(_)
             | Effect::Health(_)

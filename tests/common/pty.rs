@@ -86,7 +86,11 @@ impl Tui {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        panic!("never saw {what:?}; screen:\n{}", self.text());
+        let raw = self.raw.lock().unwrap();
+        let tail = String::from_utf8_lossy(&raw[raw.len().saturating_sub(3000)..])
+            .escape_debug()
+            .to_string();
+        panic!("never saw {what:?}; screen:\n{}\nRAW {tail}", self.text());
     }
 
     pub fn wait_gone(&self, what: &str) {
