@@ -20,12 +20,13 @@ use std::time::{Duration, Instant};
 
 use baton::domain::asof::AsOfIndex;
 use baton::domain::search::Query;
-use baton::domain::timeline::{self, Order};
+use baton::domain::timeline::Order;
 use baton::store::Store;
 use baton::store::generate::generate_history;
 use baton::store::history::{
     load_history, load_history_detailed, load_sessions, refresh_index, search, session_detail,
 };
+use baton::store::timeline::timeline_of;
 use baton::tui::action::Action;
 use baton::tui::app::App;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -152,14 +153,18 @@ fn main() {
                 status("VmRSS"),
                 status("VmHWM")
             );
-            app.update(Action::TimelineLoaded(Box::new(Ok(
-                baton::store::history::load_timeline(
-                    &store,
-                    chrono::Utc::now(),
-                    Order::NewestFirst,
-                )
-                .unwrap(),
-            ))));
+            // As the dashboard reads it: beside the history it holds.
+            let held = app.travel.history.clone().expect("history held");
+            let timeline = timeline_of(
+                &store,
+                &held,
+                &app.travel.index,
+                chrono::Utc::now(),
+                Order::NewestFirst,
+            )
+            .unwrap();
+            drop(held);
+            app.update(Action::TimelineLoaded(Box::new(Ok(timeline))));
             println!(
                 "dashboard, timeline loaded (Tab): RSS {} (peak {})",
                 status("VmRSS"),
@@ -176,16 +181,7 @@ fn main() {
             status("VmRSS"),
             status("VmHWM")
         );
-        std::hint::black_box((&h, &idx));
-        drop((h, idx));
-        let h = load_history_detailed(&store).unwrap();
-        let idx = AsOfIndex::build(&h);
-        println!(
-            "then load_history_detailed and its as-of index: RSS {} (peak {})",
-            status("VmRSS"),
-            status("VmHWM")
-        );
-        let t = timeline::build(&h, &idx, &[], Order::NewestFirst);
+        let t = timeline_of(&store, &h, &idx, chrono::Utc::now(), Order::NewestFirst).unwrap();
         println!(
             "with the timeline ({} entries): RSS {} (peak {})",
             t.len(),
@@ -247,11 +243,11 @@ fn main() {
         h.handoffs.len(),
         h.code.len()
     );
-    let detailed = time(
+    drop(time(
         "load_history_detailed (every session's details too)",
         5,
         || load_history_detailed(&store).unwrap(),
-    );
+    ));
     let some = h.sessions[h.sessions.len() / 2].id.clone();
     time("session_detail (one session's, on demand)", 10, || {
         session_detail(&store, &some).unwrap()
@@ -283,12 +279,21 @@ fn main() {
         }
         report(label, &mut samples);
     }
-    // The timeline shows every session's commits: built from the detailed history.
-    let detailed_idx = AsOfIndex::build(&detailed);
-    let t = time("timeline::build (newest first)", 5, || {
-        timeline::build(&detailed, &detailed_idx, &[], Order::NewestFirst)
+    // The timeline: built from the dashboard's history and what is read beside it.
+    let held = load_history(&store).unwrap();
+    let held_idx = AsOfIndex::build(&held);
+    let t = time("timeline_of (read beside the history, built)", 5, || {
+        timeline_of(
+            &store,
+            &held,
+            &held_idx,
+            chrono::Utc::now(),
+            Order::NewestFirst,
+        )
+        .unwrap()
     });
     println!("  {} timeline entries", t.len());
+    drop((held, held_idx));
     // Moving through the dashboard's timeline: a key through `App::update`, then the frame
     // (only the visible rows are made whole).
     let mut terminal =

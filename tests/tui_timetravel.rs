@@ -10,9 +10,10 @@ use baton::domain::history::History;
 use baton::domain::search::{Hit, SearchResults};
 use baton::store::Store;
 use baton::store::generate::generate_history;
-use baton::store::history::{load_history, load_timeline, search, session_view};
+use baton::store::history::{load_history, search, session_view};
 use baton::store::ops::StartRequest;
 use baton::store::snapshot::load_board;
+use baton::store::timeline::load_timeline;
 use baton::tui::action::{Action, Effect};
 use baton::tui::app::{App, Mode};
 use baton::tui::pane::Pane;
@@ -636,8 +637,14 @@ fn tab_switches_the_browser_to_the_timeline_and_back() {
     app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
     press(&mut app, KeyCode::Char('j'));
     assert!(draw(&app).contains("Tab timeline"));
-    // First time: read through the store, "reading" meanwhile.
-    assert_eq!(press(&mut app, KeyCode::Tab), vec![Effect::LoadTimeline]);
+    // First time: read through the store from the history held, "reading" meanwhile.
+    let effects = press(&mut app, KeyCode::Tab);
+    let held = app.travel.history.clone().unwrap();
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadTimeline(base)]
+            if std::sync::Arc::ptr_eq(&base.history, &held)),
+        "{effects:?}"
+    );
     assert!(draw(&app).contains("reading the timeline…"));
     let entries = timeline_of(&f);
     assert!(
@@ -782,9 +789,19 @@ fn a_change_on_disk_rereads_the_timeline_on_screen_and_keeps_the_row() {
         rescan: true,
         at: at("2025-11-22T10:00:00Z"),
     });
-    for wanted in [Effect::Load, Effect::LoadHistory, Effect::LoadTimeline] {
+    for wanted in [Effect::Load, Effect::LoadHistory] {
         assert!(effects.contains(&wanted), "{wanted:?} in {effects:?}");
     }
+    // The timeline is built from the new history: its read waits for it.
+    let timeline_read = |e: &Effect| matches!(e, Effect::LoadTimeline(_));
+    assert!(!effects.iter().any(timeline_read), "{effects:?}");
+    let effects = app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
+    let held = app.travel.history.clone().unwrap();
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadTimeline(base)]
+            if std::sync::Arc::ptr_eq(&base.history, &held)),
+        "{effects:?}"
+    );
     // The old timeline stays on screen meanwhile; the new one keeps the row selected,
     // though a new entry came above it.
     assert!(draw(&app).contains(&format!("Timeline ({})", entries.len())));
@@ -805,6 +822,34 @@ fn a_change_on_disk_rereads_the_timeline_on_screen_and_keeps_the_row() {
     });
     assert_eq!(effects, vec![Effect::Load]);
     assert!(app.views.timeline.is_none());
+}
+
+/// The timeline waits for the history it is built from; if that read fails, so does the
+/// timeline's (it does not wait forever, and the next change reads both again).
+#[test]
+fn a_timeline_waiting_for_a_history_that_failed_stops_waiting() {
+    let f = fixture(6);
+    let (mut app, history) = app(&f, 120, 40);
+    press(&mut app, KeyCode::Char('t'));
+    app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
+    press(&mut app, KeyCode::Tab);
+    let entries = timeline_of(&f);
+    app.update(Action::TimelineLoaded(Box::new(Ok(entries.into()))));
+    let changed = || Action::FilesChanged {
+        paths: vec![],
+        removed: vec![],
+        rescan: true,
+        at: at("2025-11-22T10:00:00Z"),
+    };
+    app.update(changed());
+    assert!(app.views.timeline_loading);
+    let effects = app.update(Action::HistoryLoaded(Box::new(Err("disk gone".into()))));
+    assert_eq!(effects, vec![]);
+    assert!(!app.views.timeline_loading);
+    assert!(app.notice.as_deref().unwrap().contains("disk gone"));
+    let effects = app.update(changed());
+    assert!(effects.contains(&Effect::LoadHistory), "{effects:?}");
+    assert!(app.views.timeline_loading);
 }
 
 /// The session view shows what `baton show` prints: decisions of the session's time window

@@ -53,7 +53,8 @@ use serde::Serialize;
 use crate::domain::history::{SessionInfo, SessionRow};
 use crate::domain::search::{Bound, DateRange, parse_bound};
 use crate::domain::timeline::{Order, TimelineEntry};
-use crate::store::history::{load_sessions, load_timeline};
+use crate::store::history::load_sessions;
+use crate::store::timeline::load_timeline;
 
 use super::{CliResult, Env, Failure, print};
 

@@ -18,6 +18,7 @@
 //!   else modification time) by then;
 //! - **totals** are the archived ones, else counted (one session more, its hours added).
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use super::fast_hash::{FxBuildHasher, FxHashMap};
@@ -120,6 +121,16 @@ impl AsOfState<'_> {
 fn priority_list(mut items: Vec<PendingItem>) -> Vec<Arc<PendingItem>> {
     items.sort_by_key(|i| i.priority);
     items.into_iter().map(Arc::new).collect()
+}
+
+/// The Pending Items of a session known from its handoff.
+fn handoff_list(s: &SessionInfo) -> Vec<Arc<PendingItem>> {
+    priority_list(
+        s.handoff_pending
+            .iter()
+            .map(|t| pending_from_text(t))
+            .collect(),
+    )
 }
 
 /// Pending work after `s`, folded from `prev` as the knowledge-base merge would.
@@ -255,14 +266,7 @@ impl AsOfIndex {
             ),
             PendingAt::Handoff(i, cell) => {
                 let s = history.sessions.get(*i)?;
-                Some(cell.get_or_init(|| {
-                    priority_list(
-                        s.handoff_pending
-                            .iter()
-                            .map(|t| pending_from_text(t))
-                            .collect(),
-                    )
-                }))
+                Some(cell.get_or_init(|| handoff_list(s)))
             }
             PendingAt::Fold(cell) => cell.get().map(Vec::as_slice),
         }
@@ -291,6 +295,36 @@ impl AsOfIndex {
             }
         }
         self.known(history, step).unwrap_or(&[])
+    }
+
+    /// Every step's session, time and pending work, in order. Each list is made from the
+    /// one before and dropped after the next (what `state` folds is kept, for stepping
+    /// back and forth; a walk through all 10,000 steps would keep every list).
+    pub fn each_pending<'a>(
+        &'a self,
+        history: &'a History,
+        mut f: impl FnMut(&'a SessionInfo, When, &[Arc<PendingItem>]),
+    ) {
+        let mut prev: Cow<'a, [Arc<PendingItem>]> = Cow::Borrowed(&[]);
+        for step in &self.steps {
+            let Some(s) = history.sessions.get(step.session) else {
+                continue;
+            };
+            let known = match &step.pending {
+                PendingAt::Archived(_) => Some(Cow::Borrowed(
+                    s.as_of.as_ref().map_or(&[][..], |a| a.pending.as_slice()),
+                )),
+                PendingAt::Handoff(_, cell) | PendingAt::Fold(cell) => {
+                    cell.get().map(|p| Cow::Borrowed(p.as_slice()))
+                }
+            };
+            let pending = known.unwrap_or_else(|| match &step.pending {
+                PendingAt::Handoff(..) => Cow::Owned(handoff_list(s)),
+                _ => Cow::Owned(fold(&prev, s)),
+            });
+            f(s, step.at, &pending);
+            prev = pending;
+        }
     }
 
     /// The state after `step`; `None` past the end. O(1) (a step without a recorded
@@ -508,5 +542,72 @@ mod tests {
         assert_eq!(tasks(&s1), vec!["Docs"]);
         assert_eq!(s1.handoffs.len(), 2);
         assert_eq!(s1.totals.sessions, 2);
+    }
+
+    #[test]
+    fn a_walk_through_every_step_gives_what_each_state_gives() {
+        let mut records = archived(
+            "A",
+            "2025-11-15T09:00:00Z",
+            "2025-11-15T10:00:00Z",
+            &["old", "keep"],
+            1,
+        );
+        // Two folded sessions in a row, a session known only from its handoff, one more fold.
+        for (id, end, done, next) in [
+            ("B", "2025-11-15T12:00:00Z", "✅ Old", "b-next"),
+            ("C", "2025-11-15T14:00:00Z", "✅ Keep", "c-next"),
+            ("E", "2025-11-17T10:00:00Z", "✅ Docs", "e-next"),
+        ] {
+            let r = SessionRecord {
+                session_id: id.into(),
+                ended_at: Some(end.into()),
+                achievements: vec![done.into()],
+                next_steps: vec![PendingItem::new(next, Priority::High)],
+                ..Default::default()
+            };
+            let file = format!("SESSION_LOGS/{id}.json");
+            records.extend(from_session(&file, Origin::Archive, &r, None, None));
+        }
+        let handoff = "# Session Handoff\n\n## Pending Items\n- Deploy (high)\n- Docs\n";
+        records.push(from_handoff(
+            "SESSION_HANDOFFS/2025-11-16_notes.md",
+            handoff,
+            None,
+        ));
+        let h = History::from_records(records);
+        let by_state = AsOfIndex::build(&h);
+        let expected: Vec<(String, Vec<String>)> = (0..by_state.len())
+            .map(|k| {
+                let s = by_state.state(&h, k).unwrap();
+                (s.session.id.clone(), tasks(&s))
+            })
+            .collect();
+        assert_eq!(expected.len(), 5);
+        assert_eq!(expected[2].1, vec!["b-next", "c-next"]);
+        assert_eq!(expected[3].1, vec!["Deploy", "Docs"]);
+        assert_eq!(expected[4].1, vec!["Deploy", "e-next"]);
+
+        // Walked on a fresh index (nothing folded yet) and on one with a state asked for.
+        let fresh = AsOfIndex::build(&h);
+        let half = AsOfIndex::build(&h);
+        half.state(&h, 2);
+        for idx in [&fresh, &half] {
+            let mut walked = Vec::new();
+            idx.each_pending(&h, |s, _, pending| {
+                walked.push((
+                    s.id.clone(),
+                    pending.iter().map(|p| p.task.clone()).collect(),
+                ));
+            });
+            assert_eq!(walked, expected);
+        }
+        assert!(
+            fresh.steps.iter().all(|s| match &s.pending {
+                PendingAt::Fold(c) | PendingAt::Handoff(_, c) => c.get().is_none(),
+                PendingAt::Archived(_) => true,
+            }),
+            "a walk keeps no list"
+        );
     }
 }

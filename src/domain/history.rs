@@ -23,6 +23,7 @@ use super::catalog::{
 };
 use super::ids::handoff_file_name;
 use super::items::{Decision, PendingItem, Priority};
+use super::notes::{blocker_entries, blocker_entry, code_entries, insight_entries};
 use super::search::{DateRange, dedupe_key, session_key};
 use super::session::{Commit, SessionCounts};
 
@@ -202,7 +203,7 @@ pub struct History {
 }
 
 /// Sort key: dated things by time, undated last.
-fn time_key(w: Option<When>) -> DateTime<Utc> {
+pub(super) fn time_key(w: Option<When>) -> DateTime<Utc> {
     w.map_or(DateTime::<Utc>::MAX_UTC, |w| w.at)
 }
 
@@ -390,19 +391,7 @@ impl History {
                 Kind::Decision => decisions.push(r),
                 Kind::Insight => insights.push(r),
                 Kind::Code => code.push(r),
-                Kind::Blocker => {
-                    let (solution, lesson) = match r.data {
-                        Data::Blocker { solution, lesson } => (solution, lesson),
-                        _ => (None, None),
-                    };
-                    blockers.push(BlockerEntry {
-                        blocker: r.title,
-                        solution,
-                        lesson,
-                        at: r.when,
-                        session_id: r.session_id,
-                    });
-                }
+                Kind::Blocker => blockers.push(blocker_entry(r)),
             }
         }
         // The first session of an id wins (archives are kept where they are).
@@ -638,58 +627,14 @@ impl History {
         }
         decision_entries.sort_by_key(|d| time_key(d.at));
 
-        let mut insight_entries: Vec<InsightEntry> = Vec::with_capacity(insights.len());
-        let keys: Vec<u64> = insights
-            .iter()
-            .map(|r| dedupe_key(Kind::Insight, &r.title))
-            .collect();
-        let with_session: HashSet<u64, FxBuildHasher> = insights
-            .iter()
-            .zip(&keys)
-            .filter(|(r, _)| r.session_id.is_some())
-            .map(|(_, k)| *k)
-            .collect();
-        let mut seen: HashSet<(u64, u64), FxBuildHasher> =
-            HashSet::with_capacity_and_hasher(insights.len(), FxBuildHasher::default());
-        for (r, key) in insights.into_iter().zip(keys) {
-            let skey = session_key(r.session_id.as_deref());
-            if skey == 0 && with_session.contains(&key) || !seen.insert((key, skey)) {
-                continue;
-            }
-            insight_entries.push(InsightEntry {
-                at: end_of(&r.session_id).or(r.when),
-                text: r.title,
-                session_id: r.session_id,
-                source: r.source,
-            });
-        }
-        insight_entries.sort_by_key(|i| time_key(i.at));
-
-        let mut code_entries: Vec<CodeEntry> = code
-            .into_iter()
-            .filter_map(|r| {
-                let Data::Code { path, note } = r.data else {
-                    return None;
-                };
-                Some(CodeEntry {
-                    path,
-                    note,
-                    at: end_of(&r.session_id).or(r.when),
-                    session_id: r.session_id,
-                    source: r.source,
-                })
-            })
-            .collect();
-        code_entries.sort_by_key(|c| time_key(c.at));
+        let insight_entries = insight_entries(insights, &end_of);
+        let code_entries = code_entries(code, &end_of);
         handoff_infos.sort_by(|a, b| {
             time_key(a.at)
                 .cmp(&time_key(b.at))
                 .then_with(|| a.file.cmp(&b.file))
         });
-        for b in &mut blockers {
-            b.at = end_of(&b.session_id).or(b.at);
-        }
-        blockers.sort_by_key(|b| time_key(b.at));
+        let blockers = blocker_entries(blockers, &end_of);
 
         History {
             sessions,

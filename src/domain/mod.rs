@@ -21,6 +21,7 @@ pub mod json_doc;
 pub mod knowledge;
 pub mod knowledge_sync;
 pub mod logs;
+pub mod notes;
 pub mod outbox;
 pub mod problem;
 pub mod raw_list;

@@ -6,11 +6,14 @@
 //! Things with no date at all are left out (they have no place on a timeline). At equal
 //! times, entries keep a natural order: a session starts, commits, decides, learns, ends.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::asof::AsOfIndex;
 use super::catalog::When;
 use super::history::History;
+use super::notes::Notes;
 use super::session::Commit;
 use super::stale::{Stale, StaleReason, paths_in};
 use super::timeline_rows::Builder;
@@ -116,9 +119,29 @@ pub enum Order {
     OldestFirst,
 }
 
-/// The timeline. `commits` are extra commits (e.g. `git log` of the repository); those
-/// already recorded in archives are not repeated.
-pub fn build(history: &History, index: &AsOfIndex, commits: &[Commit], order: Order) -> Timeline {
+/// What a timeline is made of: a history of sessions, decisions and handoffs (what the
+/// dashboard reads for time travel) with its as-of index, the notes it leaves out, the
+/// summaries of the handoffs it knows by name only, and the repository's commits (those
+/// already recorded in archives are not repeated).
+#[derive(Debug, Clone, Copy)]
+pub struct Sources<'a> {
+    pub history: &'a History,
+    pub index: &'a AsOfIndex,
+    pub notes: &'a Notes,
+    /// Handoff file → summary, for handoffs whose summary the history does not hold.
+    pub summaries: &'a HashMap<String, String>,
+    pub commits: &'a [Commit],
+}
+
+/// The timeline of `src`.
+pub fn build(src: Sources<'_>, order: Order) -> Timeline {
+    let Sources {
+        history,
+        index,
+        notes,
+        summaries,
+        commits,
+    } = src;
     // Room for every row at once (at most a few undated ones too many): a timeline of
     // 10,000 sessions has 140,000 rows, and growing the list would copy them.
     let mut pending = 0;
@@ -132,9 +155,9 @@ pub fn build(history: &History, index: &AsOfIndex, commits: &[Commit], order: Or
                 .sum::<usize>()
             + commits.len()
             + history.decisions.len()
-            + history.insights.len()
-            + history.blockers.len()
-            + history.code.len()
+            + notes.insights.len()
+            + notes.blockers.len()
+            + notes.code.len()
             + history.handoffs.len()
             + pending,
     );
@@ -202,7 +225,7 @@ pub fn build(history: &History, index: &AsOfIndex, commits: &[Commit], order: Or
             &paths_in(&text),
         );
     }
-    for i in &history.insights {
+    for i in &notes.insights {
         let Some(at) = i.at else { continue };
         out.push(
             at,
@@ -213,7 +236,7 @@ pub fn build(history: &History, index: &AsOfIndex, commits: &[Commit], order: Or
             &[],
         );
     }
-    for b in &history.blockers {
+    for b in &notes.blockers {
         let Some(at) = b.at else { continue };
         out.push(
             at,
@@ -224,7 +247,7 @@ pub fn build(history: &History, index: &AsOfIndex, commits: &[Commit], order: Or
             &[],
         );
     }
-    for c in &history.code {
+    for c in &notes.code {
         let Some(at) = c.at else { continue };
         out.push(
             at,
@@ -242,7 +265,9 @@ pub fn build(history: &History, index: &AsOfIndex, commits: &[Commit], order: Or
             EntryKind::Handoff,
             h.session_id.as_deref(),
             &h.file,
-            h.summary.as_deref(),
+            h.summary
+                .as_deref()
+                .or_else(|| summaries.get(&h.file).map(String::as_str)),
             &[],
         );
     }
@@ -260,24 +285,22 @@ fn pending_changes(
     index: &AsOfIndex,
     mut f: impl FnMut(When, EntryKind, &str, &crate::domain::items::PendingItem),
 ) {
-    let mut prev: &[std::sync::Arc<crate::domain::items::PendingItem>] = &[];
-    for step in 0..index.len() {
-        let Some(state) = index.state(history, step) else {
-            continue;
-        };
-        let id = state.session.id.as_str();
-        for p in state.pending {
+    let mut prev: Vec<std::sync::Arc<crate::domain::items::PendingItem>> = Vec::new();
+    index.each_pending(history, |session, at, pending| {
+        let id = session.id.as_str();
+        for p in pending {
             if !prev.iter().any(|q| q.task == p.task) {
-                f(state.at, EntryKind::PendingAdded, id, p);
+                f(at, EntryKind::PendingAdded, id, p);
             }
         }
-        for q in prev {
-            if !state.pending.iter().any(|p| p.task == q.task) {
-                f(state.at, EntryKind::PendingFinished, id, q);
+        for q in &prev {
+            if !pending.iter().any(|p| p.task == q.task) {
+                f(at, EntryKind::PendingFinished, id, q);
             }
         }
-        prev = state.pending;
-    }
+        prev.clear();
+        prev.extend(pending.iter().cloned());
+    });
 }
 
 #[cfg(test)]
@@ -288,6 +311,23 @@ mod tests {
     use crate::domain::session::SessionRecord;
     use crate::domain::stale::FileFacts;
     use serde_json::json;
+
+    /// The timeline of a whole history (its own notes, every summary it holds).
+    fn of_whole(h: &History, index: &AsOfIndex, commits: &[Commit], order: Order) -> Timeline {
+        let notes = Notes {
+            insights: h.insights.clone(),
+            code: h.code.clone(),
+            blockers: h.blockers.clone(),
+        };
+        let sources = Sources {
+            history: h,
+            index,
+            notes: &notes,
+            summaries: &HashMap::new(),
+            commits,
+        };
+        build(sources, order)
+    }
 
     fn entry(at: When, kind: EntryKind, session: Option<&str>, title: String) -> TimelineEntry {
         TimelineEntry {
@@ -359,7 +399,7 @@ mod tests {
         );
         let h = History::from_records(records);
         let idx = AsOfIndex::build(&h);
-        let mut built = build(&h, &idx, &[], Order::OldestFirst);
+        let mut built = of_whole(&h, &idx, &[], Order::OldestFirst);
         let t = built.to_entries();
         let kinds: Vec<(EntryKind, &str)> = t.iter().map(|e| (e.kind, e.title.as_str())).collect();
         assert_eq!(
@@ -400,7 +440,7 @@ mod tests {
         assert_eq!(built.title(i), Some(t[i].title.as_str()));
         assert_eq!(built.session_id(i), t[i].session_id.as_deref());
         assert_eq!(built.named_paths().len(), 2);
-        let newest = build(&h, &idx, &[], Order::NewestFirst).to_entries();
+        let newest = of_whole(&h, &idx, &[], Order::NewestFirst).to_entries();
         assert_eq!(newest[0].kind, EntryKind::SessionEnded);
         assert_eq!(newest[0].session_id.as_deref(), Some("s2"));
 
@@ -419,7 +459,7 @@ mod tests {
                 subject: "rewrite app".into(),
             },
         ];
-        let with_repo = build(&h, &idx, &repo, Order::NewestFirst).to_entries();
+        let with_repo = of_whole(&h, &idx, &repo, Order::NewestFirst).to_entries();
         assert_eq!(with_repo.len(), newest.len() + 1);
         let first = &with_repo[0];
         assert_eq!(

@@ -6,23 +6,21 @@
 //! The dashboard calls [`load_history`] once per directory load (off the render thread),
 //! builds a `domain::asof::AsOfIndex` from it, asks for a session's view with
 //! [`session_view`] (what `baton show` prints) when it shows one, and calls [`search`] per
-//! query. The timeline ([`load_timeline`]: `baton history --timeline` and the dashboard's
-//! timeline) wants every session's commits (a history read with them, without the other
-//! details [`load_history_detailed`] has) and the repository's.
+//! query. The timeline (`store::timeline`) is built from that same history and what it
+//! leaves out.
 
 use std::collections::{HashMap, HashSet};
 
 use crate::domain::fast_hash::{FxBuildHasher, FxHashMap};
 use std::path::Path;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 
 use crate::domain::asof::AsOfIndex;
 use crate::domain::catalog::{Kind, Origin, Record, When, from_session};
 use crate::domain::history::{History, NamedHandoff, SessionDetail, claimed_handoff_files};
 use crate::domain::search::{Query, SearchResults, session_key};
 use crate::domain::show::{RECENT, SessionView, view};
-use crate::domain::timeline::{self, Order, Timeline};
 
 use super::StoreError;
 use super::fsio::FsError;
@@ -98,15 +96,15 @@ pub fn volatile_records(store: &Store) -> Result<Vec<Record>, StoreError> {
     Ok(out)
 }
 
-/// What the dashboard holds for time travel: sessions with their as-of state, decisions and
-/// handoffs. Sessions with an as-of state come without their details (next steps, finished
-/// work, commits, files: `SessionInfo::details` false; read one session's with
-/// [`session_detail`]); as-of items are shared between sessions. Nothing time travel does not
-/// show is read: no insights, code or blockers (the session view and the timeline read
-/// their own), and a handoff a session claims by name comes by name and date only (the
-/// board lists it by name; its text is read when it is shown).
+/// What the dashboard holds for time travel and builds its timeline from: sessions with
+/// their as-of state and commits, decisions and handoffs. Sessions with an as-of state come
+/// without their other details (next steps, finished work, files: `SessionInfo::details`
+/// false; read one session's with [`session_detail`]); as-of items are shared between
+/// sessions. Nothing else is read: no insights, code or blockers (the session view and the
+/// timeline read their own), and a handoff a session claims by name comes by name and date
+/// only (the board lists it by name; its text is read when it is shown).
 pub fn load_history(store: &Store) -> Result<History, StoreError> {
-    read_history(store, Detail::AsOf, Reach::TimeTravel)
+    read_history(store, Detail::Commits, Reach::TimeTravel)
 }
 
 /// [`load_history`] with every session's details and every record (what `show` falls back
@@ -337,43 +335,8 @@ pub fn session_view(store: &Store, id: &str) -> Result<Option<SessionView>, Stor
     }
 }
 
-/// The dated timeline of the whole directory (`domain::timeline`): sessions started and
-/// ended, decisions, insights, blockers, code, handoffs, pending work added and finished,
-/// the commits sessions recorded and those of the git repository the directory sits in
-/// (from the first session's start to `now`), with stale marks on decisions and code that
-/// name a file gone or changed since.
-pub fn load_timeline(
-    store: &Store,
-    now: DateTime<Utc>,
-    order: Order,
-) -> Result<Timeline, StoreError> {
-    // The timeline shows sessions' commits, not their other details: those stay unread.
-    let history = read_history(store, Detail::Commits, Reach::All)?;
-    let index = AsOfIndex::build(&history);
-    let layout = &store.layout;
-    let repo = super::stale::repo_root(layout);
-    let first = history
-        .sessions
-        .iter()
-        .filter_map(|s| s.started.or(s.ended.map(|w| w.at)))
-        .min();
-    let commits = match (&repo, first) {
-        (Some(_), Some(since)) => super::stale::repo_commits(layout, since, now.max(since)),
-        _ => Vec::new(),
-    };
-    let mut entries = timeline::build(&history, &index, &commits, order);
-    drop((history, index));
-    let paths = entries.named_paths();
-    if !paths.is_empty() {
-        let facts = super::stale::file_facts_in(layout, repo.as_deref(), &paths);
-        drop(paths);
-        entries.mark_stale(&facts);
-    }
-    Ok(entries)
-}
-
 /// The name of a file in `SESSION_HANDOFFS/` (`None` for any other file).
-fn handoff_name_of(file: &str) -> Option<&str> {
+pub(super) fn handoff_name_of(file: &str) -> Option<&str> {
     file.strip_prefix(super::layout::HANDOFFS)?
         .strip_prefix('/')
 }

@@ -21,6 +21,7 @@ pub mod outbox;
 pub mod read;
 pub mod snapshot;
 pub mod stale;
+pub mod timeline;
 pub mod validate;
 
 use std::fmt;

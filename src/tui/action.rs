@@ -140,8 +140,8 @@ pub enum Effect {
     /// Read one session as it stood for its view (`store::history::session_view`, the
     /// same as `baton show`).
     LoadSessionView(String),
-    /// Read the dated timeline (`store::history::load_timeline`).
-    LoadTimeline,
+    /// Read the dated timeline from the history held (`store::timeline::timeline_of`).
+    LoadTimeline(TimelineBase),
     /// Search the history.
     Search(String),
     SaveDraft {
@@ -163,4 +163,19 @@ pub enum Effect {
     /// while items wait: an empty outbox sets no timer).
     Sync(std::time::Duration),
     Quit,
+}
+
+/// The history the dashboard holds and its as-of index, shared with the timeline's read
+/// (which reads only what the history leaves out). Equal when they are the same ones.
+#[derive(Debug, Clone)]
+pub struct TimelineBase {
+    pub history: std::sync::Arc<crate::domain::history::History>,
+    pub index: std::sync::Arc<crate::domain::asof::AsOfIndex>,
+}
+
+impl PartialEq for TimelineBase {
+    fn eq(&self, other: &Self) -> bool {
+        std::sync::Arc::ptr_eq(&self.history, &other.history)
+            && std::sync::Arc::ptr_eq(&self.index, &other.index)
+    }
 }

@@ -184,9 +184,11 @@ fn spawn_effect(effect: Effect, store: &std::sync::Arc<Store>, tx: &mpsc::Unboun
                 ),
                 id,
             },
-            Effect::LoadTimeline => Action::TimelineLoaded(Box::new(
-                crate::store::history::load_timeline(
+            Effect::LoadTimeline(base) => Action::TimelineLoaded(Box::new(
+                crate::store::timeline::timeline_of(
                     &store,
+                    &base.history,
+                    &base.index,
                     Utc::now(),
                     crate::domain::timeline::Order::NewestFirst,
                 )

@@ -1,7 +1,8 @@
 //! The session browser's second view (`Tab` in `t`): one dated timeline of everything, stale
 //! marks included, read through the store (`Effect::LoadTimeline` →
-//! `store::history::load_timeline`, the same as `baton history --timeline`) the first time it
-//! is shown, and dropped with the history when files change (re-read at once while it is on
+//! `store::timeline::timeline_of`, the same as `baton history --timeline`, built from the
+//! history the dashboard holds, which is read first when it is not) the first time it is
+//! shown, and dropped with the history when files change (re-read at once while it is on
 //! screen). Enter on a row shows the directory as it stood then: a session's row opens that
 //! session's view over its as-of board, as the browser does; a row of no session (a commit of
 //! the repository) the as-of board of the last session ended by then.
@@ -14,7 +15,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use crate::domain::show::SessionView;
 use crate::domain::timeline::{EntryKind, Timeline};
 
-use super::action::Effect;
+use super::action::{Effect, TimelineBase};
 use super::app::{App, Mode};
 
 /// What the timeline and the session view show, read through the store.
@@ -26,6 +27,8 @@ pub struct Views {
     pub timeline_loading: bool,
     /// Files changed while it was on its way: read once more when it arrives.
     timeline_again: bool,
+    /// The read waits for the history (the timeline is built from it).
+    timeline_waits: bool,
     /// The session the timeline opens on once it arrives.
     timeline_focus: Option<String>,
     /// The session view's content (for the session it names; another session's view until
@@ -71,7 +74,34 @@ impl App {
             return Vec::new();
         }
         self.views.timeline_loading = true;
-        vec![Effect::LoadTimeline]
+        self.read_timeline()
+    }
+
+    /// The timeline's read, from the history held; without one, the history's read first
+    /// (the read goes on when it arrives: [`App::timeline_after_history`]).
+    fn read_timeline(&mut self) -> Vec<Effect> {
+        match &self.travel.history {
+            Some(history) => vec![Effect::LoadTimeline(TimelineBase {
+                history: history.clone(),
+                index: self.travel.index.clone(),
+            })],
+            // Asked for once: a read already waiting is enough.
+            None if std::mem::replace(&mut self.views.timeline_waits, true) => Vec::new(),
+            None => vec![Effect::LoadHistory],
+        }
+    }
+
+    /// The history arrived (or failed): the timeline read waiting for it goes on.
+    pub(super) fn timeline_after_history(&mut self) -> Vec<Effect> {
+        if !std::mem::take(&mut self.views.timeline_waits) {
+            return Vec::new();
+        }
+        if self.travel.history.is_none() {
+            self.views.timeline_loading = false;
+            self.views.timeline_again = false;
+            return Vec::new();
+        }
+        self.read_timeline()
     }
 
     /// Tab in the timeline: back to the sessions, on the selected entry's session.
@@ -99,7 +129,7 @@ impl App {
         let again = std::mem::take(&mut self.views.timeline_again);
         self.views.timeline_loading = again;
         let effects = if again {
-            vec![Effect::LoadTimeline]
+            self.read_timeline()
         } else {
             Vec::new()
         };
@@ -256,11 +286,12 @@ impl App {
                     self.views.timeline_again = true;
                 } else {
                     self.views.timeline_loading = true;
-                    effects.push(Effect::LoadTimeline);
-                }
-                // Enter needs the history, which files changing dropped.
-                if self.travel.history.is_none() && !effects.contains(&Effect::LoadHistory) {
-                    effects.push(Effect::LoadHistory);
+                    // Files changing dropped the history: the timeline reads after it.
+                    for effect in self.read_timeline() {
+                        if !effects.contains(&effect) {
+                            effects.push(effect);
+                        }
+                    }
                 }
             }
             _ => {

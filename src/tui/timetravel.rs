@@ -3,6 +3,8 @@
 //! when files change; the as-of view swaps the board the panes draw for one built from the
 //! step's state, so every pane, filter and key works the same in the past.
 
+use std::sync::Arc;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use crate::domain::asof::AsOfIndex;
@@ -28,11 +30,11 @@ pub enum Want {
     Hit(Box<Hit>),
 }
 
-/// The history and its as-of index, read on first use.
+/// The history and its as-of index, read on first use (shared with the timeline's read).
 #[derive(Debug, Clone, Default)]
 pub struct TimeTravel {
-    pub history: Option<Box<History>>,
-    pub index: AsOfIndex,
+    pub history: Option<Arc<History>>,
+    pub index: Arc<AsOfIndex>,
     /// Asked for before the history arrived.
     pub wanted: Option<Want>,
     /// The as-of step shown, and the live board kept aside meanwhile.
@@ -231,6 +233,13 @@ impl App {
     }
 
     pub fn on_history(&mut self, result: Result<History, String>) -> Vec<Effect> {
+        let mut effects = self.take_history(result);
+        // A timeline read waiting for this history goes on (or gives up with it).
+        effects.extend(self.timeline_after_history());
+        effects
+    }
+
+    fn take_history(&mut self, result: Result<History, String>) -> Vec<Effect> {
         self.dirty = true;
         self.notice = None;
         match result {
@@ -239,8 +248,8 @@ impl App {
                 Vec::new()
             }
             Ok(history) => {
-                self.travel.index = AsOfIndex::build(&history);
-                self.travel.history = Some(Box::new(history));
+                self.travel.index = Arc::new(AsOfIndex::build(&history));
+                self.travel.history = Some(Arc::new(history));
                 // The board on screen (if in the past) and the keys are of the old one.
                 self.travel.as_of_board = false;
                 self.travel.decision_keys = Vec::new();

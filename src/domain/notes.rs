@@ -1,0 +1,120 @@
+//! Insights, code entries and blockers: what sessions noted along the way. A history read
+//! for time travel leaves them out; the timeline reads them beside it ([`History::notes`])
+//! and gets them exactly as a whole history would hold them ([`History::from_parts`] makes
+//! its own with the same functions).
+
+use std::collections::HashSet;
+
+use super::catalog::{Data, Kind, Record, When};
+use super::fast_hash::FxBuildHasher;
+use super::history::{BlockerEntry, CodeEntry, History, InsightEntry, time_key};
+use super::search::{dedupe_key, session_key};
+
+/// Dated and ordered (oldest first, undated last) as [`History`] holds them.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Notes {
+    pub insights: Vec<InsightEntry>,
+    pub code: Vec<CodeEntry>,
+    pub blockers: Vec<BlockerEntry>,
+}
+
+impl History {
+    /// The notes among `records` (other kinds are skipped), dated by this history's
+    /// sessions: the end of a note's session when it is known, else the note's own date.
+    pub fn notes(&self, records: Vec<Record>) -> Notes {
+        let (mut insights, mut code, mut blockers) = (Vec::new(), Vec::new(), Vec::new());
+        for r in records {
+            match r.kind {
+                Kind::Insight => insights.push(r),
+                Kind::Code => code.push(r),
+                Kind::Blocker => blockers.push(blocker_entry(r)),
+                _ => {}
+            }
+        }
+        let end_of = |id: &Option<String>| self.session(id.as_deref()?)?.ended;
+        Notes {
+            insights: insight_entries(insights, &end_of),
+            code: code_entries(code, &end_of),
+            blockers: blocker_entries(blockers, &end_of),
+        }
+    }
+}
+
+/// The end of a session by id (`None`: no such session, or it has not ended).
+pub(super) type EndOf<'a> = dyn Fn(&Option<String>) -> Option<When> + 'a;
+
+/// One insight per (text, session); an entry without a session gives way to one with.
+pub(super) fn insight_entries(insights: Vec<Record>, end_of: &EndOf<'_>) -> Vec<InsightEntry> {
+    let mut entries: Vec<InsightEntry> = Vec::with_capacity(insights.len());
+    let keys: Vec<u64> = insights
+        .iter()
+        .map(|r| dedupe_key(Kind::Insight, &r.title))
+        .collect();
+    let with_session: HashSet<u64, FxBuildHasher> = insights
+        .iter()
+        .zip(&keys)
+        .filter(|(r, _)| r.session_id.is_some())
+        .map(|(_, k)| *k)
+        .collect();
+    let mut seen: HashSet<(u64, u64), FxBuildHasher> =
+        HashSet::with_capacity_and_hasher(insights.len(), FxBuildHasher::default());
+    for (r, key) in insights.into_iter().zip(keys) {
+        let skey = session_key(r.session_id.as_deref());
+        if skey == 0 && with_session.contains(&key) || !seen.insert((key, skey)) {
+            continue;
+        }
+        entries.push(InsightEntry {
+            at: end_of(&r.session_id).or(r.when),
+            text: r.title,
+            session_id: r.session_id,
+            source: r.source,
+        });
+    }
+    entries.sort_by_key(|i| time_key(i.at));
+    entries
+}
+
+pub(super) fn code_entries(code: Vec<Record>, end_of: &EndOf<'_>) -> Vec<CodeEntry> {
+    let mut entries: Vec<CodeEntry> = code
+        .into_iter()
+        .filter_map(|r| {
+            let Data::Code { path, note } = r.data else {
+                return None;
+            };
+            Some(CodeEntry {
+                path,
+                note,
+                at: end_of(&r.session_id).or(r.when),
+                session_id: r.session_id,
+                source: r.source,
+            })
+        })
+        .collect();
+    entries.sort_by_key(|c| time_key(c.at));
+    entries
+}
+
+pub(super) fn blocker_entry(r: Record) -> BlockerEntry {
+    let (solution, lesson) = match r.data {
+        Data::Blocker { solution, lesson } => (solution, lesson),
+        _ => (None, None),
+    };
+    BlockerEntry {
+        blocker: r.title,
+        solution,
+        lesson,
+        at: r.when,
+        session_id: r.session_id,
+    }
+}
+
+pub(super) fn blocker_entries(
+    mut blockers: Vec<BlockerEntry>,
+    end_of: &EndOf<'_>,
+) -> Vec<BlockerEntry> {
+    for b in &mut blockers {
+        b.at = end_of(&b.session_id).or(b.at);
+    }
+    blockers.sort_by_key(|b| time_key(b.at));
+    blockers
+}
