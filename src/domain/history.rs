@@ -23,7 +23,7 @@ use super::catalog::{
 };
 use super::ids::handoff_file_name;
 use super::items::{Decision, PendingItem, Priority};
-use super::notes::{blocker_entries, blocker_entry, code_entries, insight_entries};
+use super::notes::{NoteRecords, Notes, notes_of};
 use super::search::{DateRange, dedupe_key, session_key};
 use super::session::{Commit, SessionCounts};
 
@@ -348,9 +348,6 @@ impl History {
         let mut sessions: Vec<SessionInfo>;
         let mut handoffs: Vec<(Record, When)> = Vec::new();
         let mut decisions: Vec<Record> = Vec::new();
-        let mut insights: Vec<Record> = Vec::new();
-        let mut code: Vec<Record> = Vec::new();
-        let mut blockers: Vec<BlockerEntry> = Vec::new();
         let mut expected: Vec<Option<String>> = Vec::new();
 
         // Every list sized once (a history of 10,000 sessions holds ~90,000 records).
@@ -369,9 +366,7 @@ impl History {
         expected.reserve_exact(n_sessions);
         handoffs.reserve_exact(n_handoffs);
         decisions.reserve_exact(n_decisions);
-        insights.reserve_exact(n_insights);
-        blockers.reserve_exact(n_blockers);
-        code.reserve_exact(n_code);
+        let mut notes = NoteRecords::with_capacity(n_insights, n_code, n_blockers);
 
         // Sessions: archives first, so an archive wins over a left-over active or current
         // record (see `origin_rank`). Everything else keeps its order.
@@ -389,9 +384,7 @@ impl History {
                     handoffs.push((r, w));
                 }
                 Kind::Decision => decisions.push(r),
-                Kind::Insight => insights.push(r),
-                Kind::Code => code.push(r),
-                Kind::Blocker => blockers.push(blocker_entry(r)),
+                Kind::Insight | Kind::Code | Kind::Blocker => notes.push(r),
             }
         }
         // The first session of an id wins (archives are kept where they are).
@@ -627,21 +620,23 @@ impl History {
         }
         decision_entries.sort_by_key(|d| time_key(d.at));
 
-        let insight_entries = insight_entries(insights, &end_of);
-        let code_entries = code_entries(code, &end_of);
         handoff_infos.sort_by(|a, b| {
             time_key(a.at)
                 .cmp(&time_key(b.at))
                 .then_with(|| a.file.cmp(&b.file))
         });
-        let blockers = blocker_entries(blockers, &end_of);
+        let Notes {
+            insights,
+            code,
+            blockers,
+        } = notes_of(notes, &end_of);
 
         History {
             sessions,
             decisions: decision_entries,
-            insights: insight_entries,
+            insights,
             handoffs: handoff_infos,
-            code: code_entries,
+            code,
             blockers,
             by_id,
         }

@@ -18,25 +18,55 @@ pub struct Notes {
     pub blockers: Vec<BlockerEntry>,
 }
 
+/// Note records as they are read, each kind in its own list, for [`History::notes`].
+#[derive(Debug, Default)]
+pub struct NoteRecords {
+    insights: Vec<Record>,
+    code: Vec<Record>,
+    blockers: Vec<BlockerEntry>,
+}
+
+impl NoteRecords {
+    /// Room for this many of each kind (a read knows them from the index's stats; the
+    /// lists would double as they grew).
+    pub fn with_capacity(insights: usize, code: usize, blockers: usize) -> NoteRecords {
+        NoteRecords {
+            insights: Vec::with_capacity(insights),
+            code: Vec::with_capacity(code),
+            blockers: Vec::with_capacity(blockers),
+        }
+    }
+
+    /// Takes a note; a record of another kind is skipped.
+    pub fn push(&mut self, r: Record) {
+        match r.kind {
+            Kind::Insight => self.insights.push(r),
+            Kind::Code => self.code.push(r),
+            Kind::Blocker => self.blockers.push(blocker_entry(r)),
+            _ => {}
+        }
+    }
+}
+
 impl History {
-    /// The notes among `records` (other kinds are skipped), dated by this history's
-    /// sessions: the end of a note's session when it is known, else the note's own date.
-    pub fn notes(&self, records: Vec<Record>) -> Notes {
-        let (mut insights, mut code, mut blockers) = (Vec::new(), Vec::new(), Vec::new());
-        for r in records {
-            match r.kind {
-                Kind::Insight => insights.push(r),
-                Kind::Code => code.push(r),
-                Kind::Blocker => blockers.push(blocker_entry(r)),
-                _ => {}
-            }
-        }
-        let end_of = |id: &Option<String>| self.session(id.as_deref()?)?.ended;
-        Notes {
-            insights: insight_entries(insights, &end_of),
-            code: code_entries(code, &end_of),
-            blockers: blocker_entries(blockers, &end_of),
-        }
+    /// The notes `records` took in, dated by this history's sessions: the end of a note's
+    /// session when it is known, else the note's own date.
+    pub fn notes(&self, records: NoteRecords) -> Notes {
+        notes_of(records, &|id| self.session(id.as_deref()?)?.ended)
+    }
+}
+
+/// [`History::notes`], for a history being made ([`History::from_parts`]).
+pub(super) fn notes_of(records: NoteRecords, end_of: &EndOf<'_>) -> Notes {
+    let NoteRecords {
+        insights,
+        code,
+        blockers,
+    } = records;
+    Notes {
+        insights: insight_entries(insights, end_of),
+        code: code_entries(code, end_of),
+        blockers: blocker_entries(blockers, end_of),
     }
 }
 
@@ -44,7 +74,7 @@ impl History {
 pub(super) type EndOf<'a> = dyn Fn(&Option<String>) -> Option<When> + 'a;
 
 /// One insight per (text, session); an entry without a session gives way to one with.
-pub(super) fn insight_entries(insights: Vec<Record>, end_of: &EndOf<'_>) -> Vec<InsightEntry> {
+fn insight_entries(insights: Vec<Record>, end_of: &EndOf<'_>) -> Vec<InsightEntry> {
     let mut entries: Vec<InsightEntry> = Vec::with_capacity(insights.len());
     let keys: Vec<u64> = insights
         .iter()
@@ -74,7 +104,7 @@ pub(super) fn insight_entries(insights: Vec<Record>, end_of: &EndOf<'_>) -> Vec<
     entries
 }
 
-pub(super) fn code_entries(code: Vec<Record>, end_of: &EndOf<'_>) -> Vec<CodeEntry> {
+fn code_entries(code: Vec<Record>, end_of: &EndOf<'_>) -> Vec<CodeEntry> {
     let mut entries: Vec<CodeEntry> = code
         .into_iter()
         .filter_map(|r| {
@@ -94,7 +124,7 @@ pub(super) fn code_entries(code: Vec<Record>, end_of: &EndOf<'_>) -> Vec<CodeEnt
     entries
 }
 
-pub(super) fn blocker_entry(r: Record) -> BlockerEntry {
+fn blocker_entry(r: Record) -> BlockerEntry {
     let (solution, lesson) = match r.data {
         Data::Blocker { solution, lesson } => (solution, lesson),
         _ => (None, None),
@@ -108,10 +138,7 @@ pub(super) fn blocker_entry(r: Record) -> BlockerEntry {
     }
 }
 
-pub(super) fn blocker_entries(
-    mut blockers: Vec<BlockerEntry>,
-    end_of: &EndOf<'_>,
-) -> Vec<BlockerEntry> {
+fn blocker_entries(mut blockers: Vec<BlockerEntry>, end_of: &EndOf<'_>) -> Vec<BlockerEntry> {
     for b in &mut blockers {
         b.at = end_of(&b.session_id).or(b.at);
     }

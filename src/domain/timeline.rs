@@ -123,17 +123,18 @@ pub enum Order {
 /// dashboard reads for time travel) with its as-of index, the notes it leaves out, the
 /// summaries of the handoffs it knows by name only, and the repository's commits (those
 /// already recorded in archives are not repeated).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Sources<'a> {
     pub history: &'a History,
     pub index: &'a AsOfIndex,
-    pub notes: &'a Notes,
+    pub notes: Notes,
     /// Handoff file → summary, for handoffs whose summary the history does not hold.
-    pub summaries: &'a HashMap<String, String>,
-    pub commits: &'a [Commit],
+    pub summaries: HashMap<String, String>,
+    pub commits: Vec<Commit>,
 }
 
-/// The timeline of `src`.
+/// The timeline of `src`. What is read for it alone (notes, summaries, commits) is dropped
+/// as soon as its rows are made: a timeline of 10,000 sessions is built beside them.
 pub fn build(src: Sources<'_>, order: Order) -> Timeline {
     let Sources {
         history,
@@ -142,6 +143,11 @@ pub fn build(src: Sources<'_>, order: Order) -> Timeline {
         summaries,
         commits,
     } = src;
+    let Notes {
+        insights,
+        code,
+        blockers,
+    } = notes;
     // Room for every row at once (at most a few undated ones too many): a timeline of
     // 10,000 sessions has 140,000 rows, and growing the list would copy them.
     let mut pending = 0;
@@ -155,9 +161,9 @@ pub fn build(src: Sources<'_>, order: Order) -> Timeline {
                 .sum::<usize>()
             + commits.len()
             + history.decisions.len()
-            + notes.insights.len()
-            + notes.blockers.len()
-            + notes.code.len()
+            + insights.len()
+            + blockers.len()
+            + code.len()
             + history.handoffs.len()
             + pending,
     );
@@ -194,7 +200,7 @@ pub fn build(src: Sources<'_>, order: Order) -> Timeline {
             }
         }
     }
-    for c in commits {
+    for c in &commits {
         if hashes.contains(c.hash.as_str()) {
             continue;
         }
@@ -203,7 +209,7 @@ pub fn build(src: Sources<'_>, order: Order) -> Timeline {
             out.push(at, EntryKind::Commit, None, &c.subject, Some(&hash), &[]);
         }
     }
-    drop(hashes);
+    drop((hashes, commits));
     let mut text = String::new();
     for d in &history.decisions {
         let Some(at) = d.at else { continue };
@@ -225,7 +231,7 @@ pub fn build(src: Sources<'_>, order: Order) -> Timeline {
             &paths_in(&text),
         );
     }
-    for i in &notes.insights {
+    for i in &insights {
         let Some(at) = i.at else { continue };
         out.push(
             at,
@@ -236,7 +242,8 @@ pub fn build(src: Sources<'_>, order: Order) -> Timeline {
             &[],
         );
     }
-    for b in &notes.blockers {
+    drop(insights);
+    for b in &blockers {
         let Some(at) = b.at else { continue };
         out.push(
             at,
@@ -247,7 +254,8 @@ pub fn build(src: Sources<'_>, order: Order) -> Timeline {
             &[],
         );
     }
-    for c in &notes.code {
+    drop(blockers);
+    for c in &code {
         let Some(at) = c.at else { continue };
         out.push(
             at,
@@ -258,6 +266,7 @@ pub fn build(src: Sources<'_>, order: Order) -> Timeline {
             std::slice::from_ref(&c.path),
         );
     }
+    drop(code);
     for h in &history.handoffs {
         let Some(at) = h.at else { continue };
         out.push(
@@ -271,6 +280,7 @@ pub fn build(src: Sources<'_>, order: Order) -> Timeline {
             &[],
         );
     }
+    drop(summaries);
     pending_changes(history, index, |at, kind, id, p| {
         let priority = (kind == EntryKind::PendingAdded).then(|| p.priority.as_str());
         out.push(at, kind, Some(id), &p.task, priority, &[]);
@@ -322,9 +332,9 @@ mod tests {
         let sources = Sources {
             history: h,
             index,
-            notes: &notes,
-            summaries: &HashMap::new(),
-            commits,
+            notes,
+            summaries: HashMap::new(),
+            commits: commits.to_vec(),
         };
         build(sources, order)
     }

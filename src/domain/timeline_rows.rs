@@ -318,7 +318,13 @@ impl Builder {
 
     /// Puts the rows in order and hands the timeline over.
     pub fn finish(self, order: Order) -> Timeline {
-        let Builder { mut timeline, .. } = self;
+        let Builder {
+            mut timeline,
+            seen,
+            times,
+        } = self;
+        // The maps are only for building: gone before the sort, not beside it.
+        drop((seen, times));
         sort(&mut timeline.rows, &timeline.times, order);
         timeline.times.shrink_to_fit();
         timeline.text.shrink_to_fit();

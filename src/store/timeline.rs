@@ -12,6 +12,7 @@ use chrono::{DateTime, Utc};
 use crate::domain::asof::AsOfIndex;
 use crate::domain::catalog::{Data, Kind};
 use crate::domain::history::History;
+use crate::domain::notes::NoteRecords;
 use crate::domain::timeline::{self, Order, Sources, Timeline};
 
 use super::StoreError;
@@ -51,28 +52,45 @@ pub fn timeline_of(
         .map(|h| h.file.as_str())
         .collect();
     let volatile = volatile_records(store)?;
-    let (mut records, heads) = with_index(store, |c| {
-        let mut records = Vec::new();
-        c.records_into(&mut records, |s, _| is_note(s.kind), Detail::Commits, false)?;
-        let heads = c.records_in(
+    let mut summaries: HashMap<String, String> = HashMap::new();
+    let notes = with_index(store, |c| {
+        // Each note goes to its kind's list as it is decoded, each list sized once.
+        let count = |kind: Kind| {
+            c.count(|s, _| s.kind == kind) + volatile.iter().filter(|r| r.kind == kind).count()
+        };
+        let mut records = NoteRecords::with_capacity(
+            count(Kind::Insight),
+            count(Kind::Code),
+            count(Kind::Blocker),
+        );
+        c.each_record(
+            |s, _| is_note(s.kind),
+            Detail::Commits,
+            false,
+            |r| records.push(r),
+        )?;
+        for r in volatile.iter().filter(|r| is_note(r.kind)) {
+            records.push(r.clone());
+        }
+        summaries.clear();
+        c.each_record(
             |s, file| {
                 s.kind == Kind::Handoff
                     && handoff_name_of(file).is_some_and(|f| unsummarized.contains(f))
             },
             Detail::Head,
             false,
+            |r| {
+                if let Data::Handoff(h) = r.data
+                    && let Some(summary) = h.summary
+                {
+                    summaries.insert(h.file, summary);
+                }
+            },
         )?;
-        Ok((records, heads))
+        Ok(history.notes(records))
     })?;
-    records.extend(volatile.into_iter().filter(|r| is_note(r.kind)));
-    let notes = history.notes(records);
-    let summaries: HashMap<String, String> = heads
-        .into_iter()
-        .filter_map(|r| match r.data {
-            Data::Handoff(h) => Some((h.file, h.summary?)),
-            _ => None,
-        })
-        .collect();
+    drop(volatile);
 
     let layout = &store.layout;
     let repo = super::stale::repo_root(layout);
@@ -88,12 +106,11 @@ pub fn timeline_of(
     let sources = Sources {
         history,
         index,
-        notes: &notes,
-        summaries: &summaries,
-        commits: &commits,
+        notes,
+        summaries,
+        commits,
     };
     let mut entries = timeline::build(sources, order);
-    drop((notes, summaries, commits));
     let paths = entries.named_paths();
     if !paths.is_empty() {
         let facts = super::stale::file_facts_in(layout, repo.as_deref(), &paths);
@@ -128,9 +145,9 @@ mod tests {
         let sources = Sources {
             history: &h,
             index: &index,
-            notes: &notes,
-            summaries: &HashMap::new(),
-            commits: &[],
+            notes,
+            summaries: HashMap::new(),
+            commits: Vec::new(),
         };
         unmarked(timeline::build(sources, Order::NewestFirst).to_entries())
     }

@@ -666,6 +666,24 @@ impl Catalog {
         detail: Detail,
         with_body: bool,
     ) -> Result<(), IndexError> {
+        out.reserve_exact(self.count(&keep));
+        self.each_record(keep, detail, with_body, |r| out.push(r))
+    }
+
+    /// How many current records `keep` accepts (from their stats; none is read).
+    pub fn count(&self, keep: impl Fn(&Stat, &str) -> bool) -> usize {
+        self.stats_in().filter(|(_, s, file)| keep(s, file)).count()
+    }
+
+    /// Every current record `keep` accepts, in index order, handed to `f` as it is decoded:
+    /// a reader that keeps part of each record never holds them all.
+    pub fn each_record(
+        &self,
+        keep: impl Fn(&Stat, &str) -> bool,
+        detail: Detail,
+        with_body: bool,
+        mut f: impl FnMut(Record),
+    ) -> Result<(), IndexError> {
         let wanted = |i: usize, s: &Stat| {
             let (live, seg) = (&self.live[i], &self.segments[i].1);
             live.get(s.unit as usize).copied().unwrap_or(false)
@@ -674,17 +692,6 @@ impl Catalog {
                     .get(s.unit as usize)
                     .is_some_and(|u| keep(s, &u.file))
         };
-        let n = (0..self.segments.len())
-            .map(|i| {
-                self.segments[i]
-                    .1
-                    .stats
-                    .iter()
-                    .filter(|s| wanted(i, s))
-                    .count()
-            })
-            .sum();
-        out.reserve_exact(n);
         let mut pool = Pool::default();
         for (i, (_, seg)) in self.segments.iter().enumerate() {
             seg.each(
@@ -692,7 +699,7 @@ impl Catalog {
                 detail,
                 with_body,
                 &mut pool,
-                |_, r| out.push(r),
+                |_, r| f(r),
             )?;
         }
         Ok(())
