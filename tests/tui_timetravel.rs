@@ -955,6 +955,24 @@ fn the_timeline_and_a_session_view_in_a_real_terminal() {
     tui.send("\t");
     tui.wait_for("Timeline (");
     tui.wait_for("stale: missing");
+    // A decision logged meanwhile: the history is read again, then the timeline from it.
+    let count = |screen: &str| -> usize {
+        let at = screen.find("Timeline (").expect("the timeline's title") + "Timeline (".len();
+        screen[at..].split(')').next().unwrap().parse().unwrap()
+    };
+    let before = count(&tui.text());
+    let line = serde_json::json!({
+        "decision": "Page the on-call engineer from the timeline",
+        "date": "2025-01-01T12:00:00Z",
+    });
+    let log = f.dir.join("DECISIONS_LOG.json");
+    let mut text = std::fs::read_to_string(&log).unwrap();
+    text.push_str(&format!("{line}\n"));
+    std::fs::write(&log, text).unwrap();
+    tui.wait_for(&format!("Timeline ({})", before + 1));
+    tui.send("G"); // the oldest entry: the decision, dated before every session
+    tui.wait_for("Page the on-call engineer from the timeline");
+    tui.send("g");
     // The newest entry is the newest session's end: its view, as `show` has it.
     tui.send("\r");
     tui.wait_for("then      step 8/8");
