@@ -824,6 +824,44 @@ fn a_change_on_disk_rereads_the_timeline_on_screen_and_keeps_the_row() {
     assert!(app.views.timeline.is_none());
 }
 
+/// Files that change while the history is being read make what that read brings out of
+/// date: it is shown, read again (one read at a time), and the timeline waits for the new one.
+#[test]
+fn a_history_read_overtaken_by_a_change_is_read_again_before_the_timeline() {
+    let f = fixture(6);
+    let (mut app, history) = app(&f, 120, 40);
+    press(&mut app, KeyCode::Char('t'));
+    app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
+    press(&mut app, KeyCode::Tab);
+    app.update(Action::TimelineLoaded(Box::new(Ok(timeline_of(&f).into()))));
+    let changed = || Action::FilesChanged {
+        paths: vec![],
+        removed: vec![],
+        rescan: true,
+        at: at("2025-11-22T10:00:00Z"),
+    };
+    let effects = app.update(changed());
+    assert!(effects.contains(&Effect::LoadHistory), "{effects:?}");
+    // A second change while that read is on its way asks for no second read at once.
+    assert_eq!(app.update(changed()), vec![Effect::Load]);
+    let timeline_read = |e: &Effect| matches!(e, Effect::LoadTimeline(_));
+    let effects = app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
+    assert_eq!(
+        effects,
+        vec![Effect::LoadHistory],
+        "read again, the timeline waits"
+    );
+    let effects = app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
+    let held = app.travel.history.clone().unwrap();
+    assert!(
+        matches!(effects.as_slice(), [Effect::LoadTimeline(base)]
+            if std::sync::Arc::ptr_eq(&base.history, &held)),
+        "{effects:?}"
+    );
+    assert!(!effects.iter().any(|e| *e == Effect::LoadHistory));
+    assert!(effects.iter().any(timeline_read));
+}
+
 /// The timeline waits for the history it is built from; if that read fails, so does the
 /// timeline's (it does not wait forever, and the next change reads both again).
 #[test]

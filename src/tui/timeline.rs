@@ -85,9 +85,10 @@ impl App {
                 history: history.clone(),
                 index: self.travel.index.clone(),
             })],
-            // Asked for once: a read already waiting is enough.
-            None if std::mem::replace(&mut self.views.timeline_waits, true) => Vec::new(),
-            None => vec![Effect::LoadHistory],
+            None => {
+                self.views.timeline_waits = true;
+                self.ask_history()
+            }
         }
     }
 

@@ -37,6 +37,10 @@ pub struct TimeTravel {
     pub index: Arc<AsOfIndex>,
     /// Asked for before the history arrived.
     pub wanted: Option<Want>,
+    /// A read of the history is on its way (its answer serves every ask meanwhile).
+    pub reading: bool,
+    /// Files changed since that read began: what it brings is read again.
+    reread: bool,
     /// The as-of step shown, and the live board kept aside meanwhile.
     pub step: Option<usize>,
     pub live: Option<Box<Board>>,
@@ -112,7 +116,7 @@ impl App {
             None => {
                 self.travel.wanted = Some(Want::Browser);
                 self.notice = Some("reading the history…".into());
-                vec![Effect::LoadHistory]
+                self.ask_history()
             }
         }
     }
@@ -123,7 +127,7 @@ impl App {
         if self.travel.history.is_none() {
             self.travel.wanted = Some(Want::Step(back));
             self.notice = Some("reading the history…".into());
-            return vec![Effect::LoadHistory];
+            return self.ask_history();
         }
         let target = match (self.travel.step, back) {
             (None, true) => self.travel.index.latest(),
@@ -232,10 +236,26 @@ impl App {
         self.dirty = true;
     }
 
+    /// The history's read, unless one is on its way.
+    pub(super) fn ask_history(&mut self) -> Vec<Effect> {
+        if std::mem::replace(&mut self.travel.reading, true) {
+            Vec::new()
+        } else {
+            vec![Effect::LoadHistory]
+        }
+    }
+
     pub fn on_history(&mut self, result: Result<History, String>) -> Vec<Effect> {
+        self.travel.reading = false;
+        let outdated = std::mem::take(&mut self.travel.reread);
         let mut effects = self.take_history(result);
-        // A timeline read waiting for this history goes on (or gives up with it).
-        effects.extend(self.timeline_after_history());
+        if outdated {
+            // Shown meanwhile, read again; a timeline waiting for it waits for the new one.
+            effects.extend(self.ask_history());
+        } else {
+            // A timeline read waiting for this history goes on (or gives up with it).
+            effects.extend(self.timeline_after_history());
+        }
         effects
     }
 
@@ -277,10 +297,11 @@ impl App {
         let shown = self.travel.history.is_some()
             && (self.in_past() || matches!(self.mode, Mode::Browser { .. }));
         self.travel.history = None;
+        self.travel.reread = self.travel.reading;
         self.travel.as_of_board = false;
         self.travel.decision_keys = Vec::new();
         if shown {
-            vec![Effect::LoadHistory]
+            self.ask_history()
         } else {
             Vec::new()
         }
@@ -475,7 +496,7 @@ impl App {
         if self.travel.history.is_none() {
             self.travel.wanted = Some(Want::Hit(Box::new(hit)));
             self.notice = Some("reading the history…".into());
-            return vec![Effect::LoadHistory];
+            return self.ask_history();
         }
         self.travel.wanted = None;
         self.jump_to_hit(&hit)
