@@ -844,7 +844,6 @@ fn a_history_read_overtaken_by_a_change_is_read_again_before_the_timeline() {
     assert!(effects.contains(&Effect::LoadHistory), "{effects:?}");
     // A second change while that read is on its way asks for no second read at once.
     assert_eq!(app.update(changed()), vec![Effect::Load]);
-    let timeline_read = |e: &Effect| matches!(e, Effect::LoadTimeline(_));
     let effects = app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
     assert_eq!(
         effects,
@@ -858,8 +857,6 @@ fn a_history_read_overtaken_by_a_change_is_read_again_before_the_timeline() {
             if std::sync::Arc::ptr_eq(&base.history, &held)),
         "{effects:?}"
     );
-    assert!(!effects.iter().any(|e| *e == Effect::LoadHistory));
-    assert!(effects.iter().any(timeline_read));
 }
 
 /// The timeline waits for the history it is built from; if that read fails, so does the
