@@ -38,7 +38,7 @@ pub struct TimeTravel {
     /// Asked for before the history arrived.
     pub wanted: Option<Want>,
     /// A read of the history is on its way (its answer serves every ask meanwhile).
-    pub reading: bool,
+    reading: bool,
     /// Files changed since that read began: what it brings is read again.
     reread: bool,
     /// The as-of step shown, and the live board kept aside meanwhile.
