@@ -28,11 +28,10 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::{Map, Value};
 
 use super::catalog::{Origin, When};
-use super::history::{
-    DecisionEntry, HandoffInfo, History, InsightEntry, SessionInfo, pending_from_text,
-};
+use super::history::{DecisionEntry, HandoffInfo, History, SessionInfo, pending_from_text};
 use super::items::PendingItem;
 use super::knowledge::{Knowledge, Totals};
+use super::notes::InsightEntry;
 use super::search::session_key;
 use super::session::SessionRecord;
 

@@ -23,7 +23,7 @@ use super::catalog::{
 };
 use super::ids::handoff_file_name;
 use super::items::{Decision, PendingItem, Priority};
-use super::notes::{NoteRecords, Notes, notes_of};
+use super::notes::{BlockerEntry, CodeEntry, InsightEntry, NoteRecords, Notes, notes_of, time_key};
 use super::search::{DateRange, dedupe_key, session_key};
 use super::session::{Commit, SessionCounts};
 
@@ -150,38 +150,12 @@ pub struct DecisionEntry {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub struct InsightEntry {
-    pub text: String,
-    pub at: Option<When>,
-    pub session_id: Option<String>,
-    pub source: Source,
-}
-
-#[derive(Debug, Clone, PartialEq)]
 pub struct HandoffInfo {
     pub file: String,
     pub title: String,
     pub summary: Option<String>,
     /// Its session's end when a session claims it, else the date in its name, else its
     /// modification time.
-    pub at: Option<When>,
-    pub session_id: Option<String>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct CodeEntry {
-    pub path: String,
-    pub note: Option<String>,
-    pub at: Option<When>,
-    pub session_id: Option<String>,
-    pub source: Source,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct BlockerEntry {
-    pub blocker: String,
-    pub solution: Option<String>,
-    pub lesson: Option<String>,
     pub at: Option<When>,
     pub session_id: Option<String>,
 }
@@ -200,11 +174,6 @@ pub struct History {
     pub blockers: Vec<BlockerEntry>,
     /// Session key → index into `sessions`.
     by_id: FxHashMap<u64, usize>,
-}
-
-/// Sort key: dated things by time, undated last.
-pub(super) fn time_key(w: Option<When>) -> DateTime<Utc> {
-    w.map_or(DateTime::<Utc>::MAX_UTC, |w| w.at)
 }
 
 /// `[high] task`, `task (high)`, `high: task`: a handoff's pending line as an item.
@@ -640,6 +609,12 @@ impl History {
             blockers,
             by_id,
         }
+    }
+
+    /// The notes `records` took in, dated by this history's sessions: the end of a note's
+    /// session when it is known, else the note's own date.
+    pub fn notes(&self, records: NoteRecords) -> Notes {
+        notes_of(records, &|id| self.session(id.as_deref()?)?.ended)
     }
 
     pub fn session(&self, id: &str) -> Option<&SessionInfo> {

@@ -1,16 +1,17 @@
 //! Insights, code entries and blockers: what sessions noted along the way. A history read
-//! for time travel leaves them out; the timeline reads them beside it ([`History::notes`])
-//! and gets them exactly as a whole history would hold them ([`History::from_parts`] makes
-//! its own with the same functions).
+//! for time travel leaves them out; the timeline reads them beside it (`History::notes`) and
+//! gets them exactly as a whole history would hold them (`History::from_parts` makes its own
+//! with the same functions).
 
 use std::collections::HashSet;
 
-use super::catalog::{Data, Kind, Record, When};
+use chrono::{DateTime, Utc};
+
+use super::catalog::{Data, Kind, Record, Source, When};
 use super::fast_hash::FxBuildHasher;
-use super::history::{BlockerEntry, CodeEntry, History, InsightEntry, time_key};
 use super::search::{dedupe_key, session_key};
 
-/// Dated and ordered (oldest first, undated last) as [`History`] holds them.
+/// Dated and ordered (oldest first, undated last) as a `History` holds them.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Notes {
     pub insights: Vec<InsightEntry>,
@@ -18,7 +19,38 @@ pub struct Notes {
     pub blockers: Vec<BlockerEntry>,
 }
 
-/// Note records as they are read, each kind in its own list, for [`History::notes`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct InsightEntry {
+    pub text: String,
+    pub at: Option<When>,
+    pub session_id: Option<String>,
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct CodeEntry {
+    pub path: String,
+    pub note: Option<String>,
+    pub at: Option<When>,
+    pub session_id: Option<String>,
+    pub source: Source,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BlockerEntry {
+    pub blocker: String,
+    pub solution: Option<String>,
+    pub lesson: Option<String>,
+    pub at: Option<When>,
+    pub session_id: Option<String>,
+}
+
+/// Sort key: dated things by time, undated last.
+pub(super) fn time_key(w: Option<When>) -> DateTime<Utc> {
+    w.map_or(DateTime::<Utc>::MAX_UTC, |w| w.at)
+}
+
+/// Note records as they are read, each kind in its own list, for `History::notes`.
 #[derive(Debug, Default)]
 pub struct NoteRecords {
     insights: Vec<Record>,
@@ -48,15 +80,8 @@ impl NoteRecords {
     }
 }
 
-impl History {
-    /// The notes `records` took in, dated by this history's sessions: the end of a note's
-    /// session when it is known, else the note's own date.
-    pub fn notes(&self, records: NoteRecords) -> Notes {
-        notes_of(records, &|id| self.session(id.as_deref()?)?.ended)
-    }
-}
-
-/// [`History::notes`], for a history being made ([`History::from_parts`]).
+/// The notes `records` took in, dated by `end_of`: the end of a note's session when it is
+/// known, else the note's own date (`History::notes`, `History::from_parts`).
 pub(super) fn notes_of(records: NoteRecords, end_of: &EndOf<'_>) -> Notes {
     let NoteRecords {
         insights,

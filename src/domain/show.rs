@@ -8,10 +8,9 @@ use serde::Serialize;
 
 use super::asof::{AsOfIndex, AsOfState, PendingSource};
 use super::catalog::When;
-use super::history::{
-    BlockerEntry, CodeEntry, DecisionEntry, History, InsightEntry, SessionInfo, SessionRow,
-};
+use super::history::{DecisionEntry, History, SessionInfo, SessionRow};
 use super::items::PendingItem;
+use super::notes::{BlockerEntry, CodeEntry, InsightEntry};
 use super::session::Commit;
 use super::stale::{FileFacts, Stale, paths_in, staleness};
 
