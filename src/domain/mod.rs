@@ -37,4 +37,5 @@ pub mod template;
 pub mod text;
 pub mod time;
 pub mod timeline;
+pub mod timeline_entry;
 pub mod timeline_rows;

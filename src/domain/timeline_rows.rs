@@ -13,7 +13,7 @@ use serde::ser::SerializeSeq;
 use super::catalog::When;
 use super::fast_hash::{FxBuildHasher, FxHashMap};
 use super::stale::{FileFacts, Stale, StaleReason, staleness};
-use super::timeline::{EntryKind, Order, TimelineEntry};
+use super::timeline_entry::{EntryKind, Order, TimelineEntry};
 
 /// Where a text lies in [`Timeline::text`]; [`ABSENT`] for no text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
