@@ -218,7 +218,7 @@ mod tests {
     use crate::domain::catalog::{AsOfData, Origin, from_code, from_decision, from_session};
     use crate::domain::items::{PendingItem, Priority};
     use crate::domain::session::SessionRecord;
-    use crate::domain::stale::FileFacts;
+    use crate::domain::stale::{FileFacts, Stale, StaleReason};
     use serde_json::json;
 
     /// The timeline of a whole history (its own notes, every summary it holds).
