@@ -12,8 +12,6 @@ use crate::domain::fast_hash::FxHashMap;
 use crate::domain::items::{Decision, PendingItem, Priority};
 use crate::domain::session::{Commit, SessionCounts};
 
-use super::segment::Detail;
-
 pub use crate::store::binary::{Corrupt, DResult, Dec, Enc, hash};
 
 // ---------------------------------------------------------------------------------------
@@ -113,6 +111,21 @@ fn skip_pending(d: &mut Dec<'_>) -> DResult<()> {
         d.skip_str()?;
     }
     Ok(())
+}
+
+/// How much of a record to decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Detail {
+    /// Heads only: a session's dates, counts and handoff; a handoff's dates and summary;
+    /// titles and sessions of the rest. Lists are empty, reasons `None`.
+    Head,
+    /// Everything but a session's next steps, finished work, commits and files when it has
+    /// an as-of state (what time travel needs; see `SessionData::details`).
+    AsOf,
+    /// [`Detail::AsOf`] plus every session's commits (what the timeline shows); next steps,
+    /// finished work and files stay out.
+    Commits,
+    Full,
 }
 
 /// Shares as-of pending items while records are decoded: every identical encoding is

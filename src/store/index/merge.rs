@@ -7,8 +7,9 @@ use std::path::Path;
 use crate::store::fsio::{self, io_err};
 
 use super::build::{self, Limits};
+use super::codec::Detail;
 use super::codec::Pool;
-use super::segment::{Detail, Segment};
+use super::segment::Segment;
 use super::writer::Writer;
 use super::{IndexError, MAX_SEGMENTS, Manifest, live_units, seg_name};
 

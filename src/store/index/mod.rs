@@ -47,11 +47,12 @@ use crate::domain::search::{
 
 use super::fsio::{self, FsError, atomic_write, io_err};
 use build::{Build, Job, Limits};
+pub use codec::Detail;
 use codec::{Corrupt, Dec, Enc, Pool, hash};
 use knowledge::{KnowledgeRead, log_keys, read_knowledge};
 use merge::{merge, needs_merge};
 use segment::Segment;
-pub use segment::{Detail, Stat};
+pub use segment::Stat;
 use sources::{Found, SourceKind, Stamp};
 
 const MAGIC: &[u8; 8] = b"BATONMF3";

@@ -23,24 +23,9 @@ use std::path::Path;
 use crate::domain::catalog::{Kind, Record, Source, When};
 use crate::domain::search::{dedupe_key, session_key};
 
-use super::codec::{Corrupt, DResult, Dec, Enc, Pool, dec_data};
+use super::codec::{Corrupt, DResult, Dec, Detail, Enc, Pool, dec_data};
 #[cfg(test)]
 use super::writer::Writer;
-
-/// How much of a record to decode.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Detail {
-    /// Heads only: a session's dates, counts and handoff; a handoff's dates and summary;
-    /// titles and sessions of the rest. Lists are empty, reasons `None`.
-    Head,
-    /// Everything but a session's next steps, finished work, commits and files when it has
-    /// an as-of state (what time travel needs; see `SessionData::details`).
-    AsOf,
-    /// [`Detail::AsOf`] plus every session's commits (what the timeline shows); next steps,
-    /// finished work and files stay out.
-    Commits,
-    Full,
-}
 
 /// Records decoded per read: bounds the buffers a read of every record allocates.
 const BATCH: u32 = 1024;
