@@ -129,14 +129,7 @@ fn brackets_step_through_sessions_and_esc_returns_to_now() {
 fn a_change_on_disk_rereads_the_history_only_while_the_past_is_shown() {
     let f = fixture(5);
     let (mut app, history) = app(&f, 120, 40);
-    let changed = |app: &mut App| {
-        app.update(Action::FilesChanged {
-            paths: vec![],
-            removed: vec![],
-            rescan: true,
-            at: at("2025-11-22T10:00:00Z"),
-        })
-    };
+    let changed = |app: &mut App| app.update(files_changed());
     assert_eq!(
         changed(&mut app),
         vec![Effect::Load],
@@ -613,6 +606,36 @@ fn timeline_of(f: &Fixture) -> Vec<baton::domain::timeline::TimelineEntry> {
     .to_entries()
 }
 
+/// Files changed on disk (what the watcher reports after a rescan).
+fn files_changed() -> Action {
+    Action::FilesChanged {
+        paths: vec![],
+        removed: vec![],
+        rescan: true,
+        at: at("2025-11-22T10:00:00Z"),
+    }
+}
+
+/// The dashboard at 120×40 with the history read (`t`) and the timeline on screen (`Tab`).
+fn app_on_the_timeline(f: &Fixture) -> (App, History) {
+    let (mut app, history) = app(f, 120, 40);
+    press(&mut app, KeyCode::Char('t'));
+    app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
+    press(&mut app, KeyCode::Tab);
+    app.update(Action::TimelineLoaded(Box::new(Ok(timeline_of(f).into()))));
+    (app, history)
+}
+
+/// `effects` is the timeline's read alone, from the history the app holds (shared, not a copy).
+fn assert_reads_the_timeline_from_the_history_held(app: &App, effects: &[Effect]) {
+    let held = app.travel.history.clone().expect("a history held");
+    assert!(
+        matches!(effects, [Effect::LoadTimeline(base)]
+            if std::sync::Arc::ptr_eq(&base.history, &held)),
+        "{effects:?}"
+    );
+}
+
 fn timeline_cursor(app: &App) -> usize {
     match app.mode {
         Mode::Timeline { cursor } => cursor,
@@ -639,12 +662,7 @@ fn tab_switches_the_browser_to_the_timeline_and_back() {
     assert!(draw(&app).contains("Tab timeline"));
     // First time: read through the store from the history held, "reading" meanwhile.
     let effects = press(&mut app, KeyCode::Tab);
-    let held = app.travel.history.clone().unwrap();
-    assert!(
-        matches!(effects.as_slice(), [Effect::LoadTimeline(base)]
-            if std::sync::Arc::ptr_eq(&base.history, &held)),
-        "{effects:?}"
-    );
+    assert_reads_the_timeline_from_the_history_held(&app, &effects);
     assert!(draw(&app).contains("reading the timeline…"));
     let entries = timeline_of(&f);
     assert!(
@@ -783,12 +801,7 @@ fn a_change_on_disk_rereads_the_timeline_on_screen_and_keeps_the_row() {
     let entries = timeline_of(&f);
     app.update(Action::TimelineLoaded(Box::new(Ok(entries.clone().into()))));
     timeline_to(&mut app, 5);
-    let effects = app.update(Action::FilesChanged {
-        paths: vec![],
-        removed: vec![],
-        rescan: true,
-        at: at("2025-11-22T10:00:00Z"),
-    });
+    let effects = app.update(files_changed());
     for wanted in [Effect::Load, Effect::LoadHistory] {
         assert!(effects.contains(&wanted), "{wanted:?} in {effects:?}");
     }
@@ -796,12 +809,7 @@ fn a_change_on_disk_rereads_the_timeline_on_screen_and_keeps_the_row() {
     let timeline_read = |e: &Effect| matches!(e, Effect::LoadTimeline(_));
     assert!(!effects.iter().any(timeline_read), "{effects:?}");
     let effects = app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
-    let held = app.travel.history.clone().unwrap();
-    assert!(
-        matches!(effects.as_slice(), [Effect::LoadTimeline(base)]
-            if std::sync::Arc::ptr_eq(&base.history, &held)),
-        "{effects:?}"
-    );
+    assert_reads_the_timeline_from_the_history_held(&app, &effects);
     // The old timeline stays on screen meanwhile; the new one keeps the row selected,
     // though a new entry came above it.
     assert!(draw(&app).contains(&format!("Timeline ({})", entries.len())));
@@ -814,12 +822,7 @@ fn a_change_on_disk_rereads_the_timeline_on_screen_and_keeps_the_row() {
     assert_eq!(timeline_cursor(&app), 6);
     // Not on screen: dropped, nothing read.
     press(&mut app, KeyCode::Esc);
-    let effects = app.update(Action::FilesChanged {
-        paths: vec![],
-        removed: vec![],
-        rescan: true,
-        at: at("2025-11-22T10:00:00Z"),
-    });
+    let effects = app.update(files_changed());
     assert_eq!(effects, vec![Effect::Load]);
     assert!(app.views.timeline.is_none());
 }
@@ -829,21 +832,11 @@ fn a_change_on_disk_rereads_the_timeline_on_screen_and_keeps_the_row() {
 #[test]
 fn a_history_read_overtaken_by_a_change_is_read_again_before_the_timeline() {
     let f = fixture(6);
-    let (mut app, history) = app(&f, 120, 40);
-    press(&mut app, KeyCode::Char('t'));
-    app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
-    press(&mut app, KeyCode::Tab);
-    app.update(Action::TimelineLoaded(Box::new(Ok(timeline_of(&f).into()))));
-    let changed = || Action::FilesChanged {
-        paths: vec![],
-        removed: vec![],
-        rescan: true,
-        at: at("2025-11-22T10:00:00Z"),
-    };
-    let effects = app.update(changed());
+    let (mut app, history) = app_on_the_timeline(&f);
+    let effects = app.update(files_changed());
     assert!(effects.contains(&Effect::LoadHistory), "{effects:?}");
     // A second change while that read is on its way asks for no second read at once.
-    assert_eq!(app.update(changed()), vec![Effect::Load]);
+    assert_eq!(app.update(files_changed()), vec![Effect::Load]);
     let effects = app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
     assert_eq!(
         effects,
@@ -851,12 +844,7 @@ fn a_history_read_overtaken_by_a_change_is_read_again_before_the_timeline() {
         "read again, the timeline waits"
     );
     let effects = app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
-    let held = app.travel.history.clone().unwrap();
-    assert!(
-        matches!(effects.as_slice(), [Effect::LoadTimeline(base)]
-            if std::sync::Arc::ptr_eq(&base.history, &held)),
-        "{effects:?}"
-    );
+    assert_reads_the_timeline_from_the_history_held(&app, &effects);
 }
 
 /// The timeline waits for the history it is built from; if that read fails, so does the
@@ -864,25 +852,14 @@ fn a_history_read_overtaken_by_a_change_is_read_again_before_the_timeline() {
 #[test]
 fn a_timeline_waiting_for_a_history_that_failed_stops_waiting() {
     let f = fixture(6);
-    let (mut app, history) = app(&f, 120, 40);
-    press(&mut app, KeyCode::Char('t'));
-    app.update(Action::HistoryLoaded(Box::new(Ok(history.clone()))));
-    press(&mut app, KeyCode::Tab);
-    let entries = timeline_of(&f);
-    app.update(Action::TimelineLoaded(Box::new(Ok(entries.into()))));
-    let changed = || Action::FilesChanged {
-        paths: vec![],
-        removed: vec![],
-        rescan: true,
-        at: at("2025-11-22T10:00:00Z"),
-    };
-    app.update(changed());
+    let (mut app, _) = app_on_the_timeline(&f);
+    app.update(files_changed());
     assert!(app.views.timeline_loading);
     let effects = app.update(Action::HistoryLoaded(Box::new(Err("disk gone".into()))));
     assert_eq!(effects, vec![]);
     assert!(!app.views.timeline_loading);
     assert!(app.notice.as_deref().unwrap().contains("disk gone"));
-    let effects = app.update(changed());
+    let effects = app.update(files_changed());
     assert!(effects.contains(&Effect::LoadHistory), "{effects:?}");
     assert!(app.views.timeline_loading);
 }
