@@ -23,7 +23,9 @@ use super::catalog::{
 };
 use super::ids::handoff_file_name;
 use super::items::{Decision, PendingItem, Priority};
-use super::notes::{BlockerEntry, CodeEntry, InsightEntry, NoteRecords, Notes, notes_of, time_key};
+use super::notes::{
+    BlockerEntry, CodeEntry, InsightEntry, NoteRecords, Notes, notes_of, repeat_keys, time_key,
+};
 use super::search::{DateRange, dedupe_key, session_key};
 use super::session::{Commit, SessionCounts};
 
@@ -531,16 +533,7 @@ impl History {
             .sum();
         let mut decision_entries: Vec<DecisionEntry> =
             Vec::with_capacity(decisions.len() + from_handoffs);
-        let keys: Vec<u64> = decisions
-            .iter()
-            .map(|r| dedupe_key(Kind::Decision, &r.title))
-            .collect();
-        let with_session: HashSet<u64, FxBuildHasher> = decisions
-            .iter()
-            .zip(&keys)
-            .filter(|(r, _)| r.session_id.is_some())
-            .map(|(_, k)| *k)
-            .collect();
+        let (keys, with_session) = repeat_keys(&decisions, Kind::Decision);
         let mut seen: FxHashMap<(u64, u64), usize> =
             HashMap::with_capacity_and_hasher(decisions.len(), FxBuildHasher::default());
         for (r, key) in decisions.into_iter().zip(keys) {

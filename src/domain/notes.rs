@@ -98,19 +98,26 @@ pub(super) fn notes_of(records: NoteRecords, end_of: &EndOf<'_>) -> Notes {
 /// The end of a session by id (`None`: no such session, or it has not ended).
 pub(super) type EndOf<'a> = dyn Fn(&Option<String>) -> Option<When> + 'a;
 
-/// One insight per (text, session); an entry without a session gives way to one with.
-fn insight_entries(insights: Vec<Record>, end_of: &EndOf<'_>) -> Vec<InsightEntry> {
-    let mut entries: Vec<InsightEntry> = Vec::with_capacity(insights.len());
-    let keys: Vec<u64> = insights
-        .iter()
-        .map(|r| dedupe_key(Kind::Insight, &r.title))
-        .collect();
-    let with_session: HashSet<u64, FxBuildHasher> = insights
+/// Each record's repeat key (its normalized text), and the keys that some record with a
+/// session has: an entry without a session gives way to one with (decisions and insights).
+pub(super) fn repeat_keys(
+    records: &[Record],
+    kind: Kind,
+) -> (Vec<u64>, HashSet<u64, FxBuildHasher>) {
+    let keys: Vec<u64> = records.iter().map(|r| dedupe_key(kind, &r.title)).collect();
+    let with_session = records
         .iter()
         .zip(&keys)
         .filter(|(r, _)| r.session_id.is_some())
         .map(|(_, k)| *k)
         .collect();
+    (keys, with_session)
+}
+
+/// One insight per (text, session); an entry without a session gives way to one with.
+fn insight_entries(insights: Vec<Record>, end_of: &EndOf<'_>) -> Vec<InsightEntry> {
+    let mut entries: Vec<InsightEntry> = Vec::with_capacity(insights.len());
+    let (keys, with_session) = repeat_keys(&insights, Kind::Insight);
     let mut seen: HashSet<(u64, u64), FxBuildHasher> =
         HashSet::with_capacity_and_hasher(insights.len(), FxBuildHasher::default());
     for (r, key) in insights.into_iter().zip(keys) {
