@@ -47,11 +47,17 @@ pub fn build(src: Sources<'_>, order: Order) -> Timeline {
         code,
         blockers,
     } = notes;
-    // Room for every row at once (at most a few undated ones too many): a timeline of
-    // 10,000 sessions has 140,000 rows, and growing the list would copy them.
-    let mut pending = 0;
-    pending_changes(history, index, |_, _, _, _| pending += 1);
-    let mut out = Builder::with_capacity(
+    // Pending work added and finished first, in one walk of the steps (each list is made
+    // from the one before): those rows tie with no other kind's, so where they are pushed
+    // does not change the order. Their count is known only after the walk.
+    let mut out = Builder::default();
+    pending_changes(history, index, |at, kind, id, p| {
+        let priority = (kind == EntryKind::PendingAdded).then(|| p.priority.as_str());
+        out.push(at, kind, Some(id), &p.task, priority, &[]);
+    });
+    // Then room for every other row at once (at most a few undated ones too many): a
+    // timeline of 10,000 sessions has 140,000 rows, and growing the list would copy them.
+    out.reserve_exact(
         history.sessions.len() * 2
             + history
                 .sessions
@@ -63,8 +69,7 @@ pub fn build(src: Sources<'_>, order: Order) -> Timeline {
             + insights.len()
             + blockers.len()
             + code.len()
-            + history.handoffs.len()
-            + pending,
+            + history.handoffs.len(),
     );
     let short = |hash: &str| -> String { hash.chars().take(7).collect() };
     let mut hashes = std::collections::HashSet::new();
@@ -180,10 +185,6 @@ pub fn build(src: Sources<'_>, order: Order) -> Timeline {
         );
     }
     drop(summaries);
-    pending_changes(history, index, |at, kind, id, p| {
-        let priority = (kind == EntryKind::PendingAdded).then(|| p.priority.as_str());
-        out.push(at, kind, Some(id), &p.task, priority, &[]);
-    });
     out.finish(order)
 }
 

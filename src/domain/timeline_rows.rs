@@ -262,6 +262,11 @@ impl Builder {
         b
     }
 
+    /// Room for `rows` more rows.
+    pub fn reserve_exact(&mut self, rows: usize) {
+        self.timeline.rows.reserve_exact(rows);
+    }
+
     fn intern(&mut self, s: &str) -> Span {
         let hash = FxBuildHasher::default().hash_one(s);
         if let Some(&span) = self.seen.get(&hash)
