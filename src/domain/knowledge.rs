@@ -13,7 +13,7 @@ use serde_json::{Map, Number, Value};
 use super::decision_head::DecisionHead;
 use super::items::{Decision, PendingItem, Priority, list_of, value_text};
 use super::json_doc::{Doc, MAX_DEPTH, parse_object, too_deep_inside};
-use super::raw_list::{RawFields, RawList, Shape, indent, pretty};
+use super::raw_list::{RawFields, RawList, Shape, indent, pretty, shape_of};
 use super::session::SessionRecord;
 use super::text::normalize;
 
@@ -57,6 +57,9 @@ pub const KNOWN_FIELDS: [&str; 7] = [
 /// session twice (the merge is the last step, and the write of this file is atomic).
 pub const LAST_MERGED: &str = "last_merged_session";
 
+/// Where `core_decisions`' text lies in the file's text, and its shape.
+type ListAt = (Range<usize>, Shape);
+
 impl Knowledge {
     pub fn new(doc: Map<String, Value>) -> Self {
         Knowledge {
@@ -75,21 +78,27 @@ impl Knowledge {
     /// [`Knowledge::parse`], and where `core_decisions`' text lies in `text` when it is kept
     /// as text (so that a later read of the same bytes can skip it: [`Knowledge::parse_known`]).
     pub fn parse_located(path: &str, text: &str) -> (Doc<Knowledge>, Option<Range<usize>>) {
-        Self::parse_located_knowing(path, text, |_| None)
+        Self::parse_located_knowing(path, text.to_string(), |_| None)
     }
 
-    /// [`Knowledge::parse_located`], taking the shape of a `core_decisions` text that `known`
-    /// recognises (read before and unchanged, though the file around it changed) instead of
-    /// scanning it again.
+    /// [`Knowledge::parse_located`] of a text it keeps (`core_decisions` stays in its
+    /// buffer rather than being copied out of it), taking the shape of a `core_decisions`
+    /// text that `known` recognises (read before and unchanged, though the file around it
+    /// changed) instead of scanning it again.
     pub fn parse_located_knowing(
         path: &str,
-        text: &str,
+        mut text: String,
         known: impl Fn(&str) -> Option<Shape>,
     ) -> (Doc<Knowledge>, Option<Range<usize>>) {
-        if let Some((k, span)) = Self::parse_keeping_decisions_raw(text, known) {
+        if let Some((mut k, list)) = Self::parse_keeping_decisions_raw(&text, known) {
+            let span = list.map(|(span, shape)| {
+                text.truncate(span.end);
+                k.raw_decisions = Some(RawList::trusted_within(text, span.start, shape));
+                span
+            });
             return (Doc::Ok(k), span);
         }
-        let doc = match parse_object(path, text) {
+        let doc = match parse_object(path, &text) {
             Doc::Ok(map) => Doc::Ok(Knowledge::new(map)),
             Doc::Broken { problem, salvaged } => Doc::Broken { problem, salvaged },
         };
@@ -112,7 +121,8 @@ impl Knowledge {
             return Err(text);
         }
         let rest = [&text[..span.start], "[]", &text[span.end..]].concat();
-        let Some((mut k, Some(rest_span))) = Self::parse_keeping_decisions_raw(&rest, |_| None)
+        let Some((mut k, Some((rest_span, _)))) =
+            Self::parse_keeping_decisions_raw(&rest, |_| None)
         else {
             return Err(text);
         };
@@ -120,35 +130,33 @@ impl Knowledge {
             return Err(text);
         }
         text.truncate(span.end);
-        text.drain(..span.start);
-        k.raw_decisions = Some(RawList::trusted(text, shape));
+        k.raw_decisions = Some(RawList::trusted_within(text, span.start, shape));
         Ok(k)
     }
 
     /// `None` whenever the full parse might say something else: then it runs and reports.
+    /// The fields but `core_decisions`, and where that list lies in `text` with its shape
+    /// (the caller keeps it as text).
     fn parse_keeping_decisions_raw(
         text: &str,
         known: impl Fn(&str) -> Option<Shape>,
-    ) -> Option<(Knowledge, Option<Range<usize>>)> {
+    ) -> Option<(Knowledge, Option<ListAt>)> {
         let RawFields(fields) = serde_json::from_str(text).ok()?;
         let mut k = Knowledge::default();
-        let mut span = None;
+        let mut list = None;
         // Nesting is checked per field (the object itself is one level): the decisions'
         // text by the same pass that counts them, the rest by `too_deep_inside`.
         for (key, raw) in fields {
             if key == CORE_DECISIONS {
-                let list = match known(raw.get()) {
-                    Some(shape) if raw.get().starts_with('[') => {
-                        Some(RawList::trusted(raw.get().to_string(), shape))
-                    }
-                    _ => RawList::from_raw(raw),
+                let shape = match known(raw.get()) {
+                    Some(shape) if raw.get().starts_with('[') => Some(shape),
+                    _ => shape_of(raw.get()),
                 };
-                match list {
+                match shape {
                     // The object is one level, the list's own depth the rest.
-                    Some(list) if list.depth() < MAX_DEPTH => {
+                    Some(shape) if shape.depth < MAX_DEPTH => {
                         let start = raw.get().as_ptr() as usize - text.as_ptr() as usize;
-                        span = Some(start..start + raw.get().len());
-                        k.raw_decisions = Some(list);
+                        list = Some((start..start + raw.get().len(), shape));
                         k.doc.insert(key, Value::Null);
                         continue;
                     }
@@ -161,7 +169,7 @@ impl Knowledge {
             }
             k.doc.insert(key, serde_json::from_str(raw.get()).ok()?);
         }
-        Some((k, span))
+        Some((k, list))
     }
 
     /// Drops `core_decisions` (a read model whose decisions were taken out keeps the rest).

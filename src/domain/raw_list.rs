@@ -12,10 +12,19 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 
 /// A JSON array as text, always valid: built only from text serde_json has read.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct RawList {
+    /// The array is `text[from..]`: a list read from a whole file keeps the file's buffer,
+    /// what comes before it unused, rather than moving megabytes to its front.
     text: String,
+    from: usize,
     shape: Shape,
+}
+
+impl PartialEq for RawList {
+    fn eq(&self, other: &Self) -> bool {
+        self.text() == other.text() && self.shape == other.shape
+    }
 }
 
 /// What one pass over the text finds: enough to append without decoding anything.
@@ -33,16 +42,22 @@ pub struct Shape {
 impl RawList {
     /// `raw` if it is an array (anything else is not kept raw).
     pub fn from_raw(raw: &RawValue) -> Option<RawList> {
-        raw.get().starts_with('[').then(|| RawList {
+        shape_of(raw.get()).map(|shape| RawList {
             text: raw.get().to_string(),
-            shape: scan(raw.get()),
+            from: 0,
+            shape,
         })
     }
 
     /// Text known to be this array: read before, found valid, and unchanged since (the
     /// caller has checked its bytes against what was recorded with `shape`).
     pub fn trusted(text: String, shape: Shape) -> RawList {
-        RawList { text, shape }
+        RawList::trusted_within(text, 0, shape)
+    }
+
+    /// [`RawList::trusted`] for the array that is `text[from..]`.
+    pub fn trusted_within(text: String, from: usize, shape: Shape) -> RawList {
+        RawList { text, from, shape }
     }
 
     pub fn shape(&self) -> &Shape {
@@ -55,12 +70,12 @@ impl RawList {
     }
 
     pub fn text(&self) -> &str {
-        &self.text
+        &self.text[self.from..]
     }
 
     /// Every item, decoded as `T` (which must accept any JSON value); `T` may borrow.
     pub fn decode<'a, T: Deserialize<'a>>(&'a self) -> Vec<T> {
-        serde_json::from_str(&self.text).unwrap_or_default()
+        serde_json::from_str(self.text()).unwrap_or_default()
     }
 
     /// The items at `wanted` (ascending positions), decoded as `T`; the rest are not read.
@@ -71,12 +86,12 @@ impl RawList {
                 .filter_map(|i| self.shape.starts.get(*i))
                 .filter_map(|start| {
                     // Reads one value and stops there.
-                    let mut de = serde_json::Deserializer::from_str(&self.text[*start..]);
+                    let mut de = serde_json::Deserializer::from_str(&self.text()[*start..]);
                     T::deserialize(&mut de).ok()
                 })
                 .collect();
         }
-        let mut de = serde_json::Deserializer::from_str(&self.text);
+        let mut de = serde_json::Deserializer::from_str(self.text());
         Pick::<T>(wanted, std::marker::PhantomData)
             .deserialize(&mut de)
             .unwrap_or_default()
@@ -99,16 +114,16 @@ impl RawList {
             return;
         }
         // In place: the text is megabytes, and only its closing bracket changes.
-        let body = self.text.trim_end();
+        let body = self.text().trim_end();
         let body = body.strip_suffix(']').unwrap_or(body).trim_end();
         let empty = body == "[";
-        self.text.truncate(body.len());
+        self.text.truncate(self.from + body.len());
         let text = &mut self.text;
         let tracked = self.shape.starts.len() == self.shape.items;
         for (i, item) in items.iter().enumerate() {
             text.push_str(if empty && i == 0 { "\n    " } else { ",\n    " });
             if tracked {
-                self.shape.starts.push(text.len());
+                self.shape.starts.push(text.len() - self.from);
             }
             text.push_str(&indent(&pretty(item), "    "));
         }
@@ -140,6 +155,11 @@ fn value_depth(v: &Value) -> usize {
 /// One pass over valid array text: the items, the largest id number of an item object's
 /// `id` string field (the last `id` of an object counts, as in a map; a non-string `id` is
 /// none), and the nesting depth. Strings are skipped with memchr; only structure is looked at.
+/// The shape of `text` if it is an array (one pass), for a list kept inside a bigger text.
+pub fn shape_of(text: &str) -> Option<Shape> {
+    text.starts_with('[').then(|| scan(text))
+}
+
 fn scan(text: &str) -> Shape {
     let b = text.as_bytes();
     let mut shape = Shape {
@@ -357,6 +377,28 @@ mod tests {
                 expected
             );
         }
+    }
+
+    #[test]
+    fn a_list_kept_inside_its_files_buffer_is_the_list_alone() {
+        let list = r#"[{"id": "decision-001", "decision": "A"}, "B", {"id": "decision-002"}]"#;
+        let file = format!("{{\n  \"other\": [1, 2],\n  \"core_decisions\": {list}");
+        let from = file.len() - list.len();
+        let mut alone = raw(list);
+        let mut within = RawList::trusted_within(file, from, shape_of(list).unwrap());
+        assert_eq!(within, alone);
+        assert_eq!(within.text(), list);
+        assert_eq!(
+            within.decode_at::<Value>(&[2]),
+            vec![json!({"id": "decision-002"})]
+        );
+        let new = [json!({"id": "decision-003", "decision": "D"})];
+        alone.append(&new);
+        within.append(&new);
+        assert_eq!(within.text(), alone.text());
+        assert_eq!(within.shape(), alone.shape());
+        assert_eq!(within.decode_at::<Value>(&[3]), new.to_vec());
+        assert_eq!(within.decode::<Value>().len(), 4);
     }
 
     /// The plain way of finding what `scan` finds, to check it against.

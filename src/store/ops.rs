@@ -411,9 +411,11 @@ impl Store {
         // another thread while this one writes the session's own files; it is put in place
         // last, by `finish_locked`, as the write order requires.
         let refused = std::thread::scope(|scope| {
-            let staging = merged.as_ref().map(|k| {
-                let cache = Some(&mut cache).filter(|_| cached);
-                scope.spawn(move || self.stage_knowledge(k, cache))
+            let staging = merged.map(|k| {
+                scope.spawn(move || {
+                    let staged = self.stage_knowledge(&k, Some(&mut cache).filter(|_| cached));
+                    (staged, k, cache)
+                })
             });
             atomic_write(&self.layout.unmerged(&id), &self.unmerged_marker())?;
             if !atomic_create(&self.layout.archived(&id), &pretty(&archive))? {
@@ -432,7 +434,12 @@ impl Store {
             }
             let staged = match staging.map(|t| t.join()) {
                 None => None,
-                Some(Ok(staged)) => Some(staged?),
+                Some(Ok((staged, read, cache))) => {
+                    // What was read is megabytes (the knowledge base's text, the decision
+                    // cache): freed on the other core while the files are put in place.
+                    scope.spawn(move || drop((read, cache)));
+                    Some(staged?)
+                }
                 Some(Err(panic)) => std::panic::resume_unwind(panic),
             };
             self.finish_locked(&id, &guard, staged)
@@ -866,10 +873,15 @@ struct StagedKnowledge {
 
 impl StagedKnowledge {
     fn commit(self, layout: &Layout) -> Result<(), StoreError> {
-        self.file.commit()?;
-        if let Some(encoded) = self.cache {
-            decision_cache::save_encoded(layout, &encoded);
-        }
+        let replaced = self.file.commit_keeping_replaced()?;
+        // Freeing the replaced file's megabytes and writing the cache each take a few
+        // milliseconds; on two cores they take them once.
+        std::thread::scope(|scope| {
+            if let Some(encoded) = self.cache {
+                scope.spawn(move || decision_cache::save_encoded(layout, &encoded));
+            }
+            drop(replaced);
+        });
         Ok(())
     }
 }

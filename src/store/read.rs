@@ -174,7 +174,8 @@ fn knowledge_from(
     let clean = hash.is_some();
     let list_cached = std::cell::Cell::new(false);
     let path = layout.knowledge();
-    let (doc, span) = Knowledge::parse_located_knowing(&layout.display(&path), &text, |list| {
+    let len = text.len();
+    let (doc, span) = Knowledge::parse_located_knowing(&layout.display(&path), text, |list| {
         let entry = cache.list_for(list).filter(|_| clean)?;
         list_cached.set(true);
         Some(entry.shape.clone())
@@ -182,7 +183,7 @@ fn knowledge_from(
     if let Some(p) = doc.problem() {
         problems.push(p.clone());
     }
-    let entry = span.zip(hash).map(|(span, hash)| (text.len(), hash, span));
+    let entry = span.zip(hash).map(|(span, hash)| (len, hash, span));
     let file = KnowledgeFile {
         doc: Some(doc),
         problems,
