@@ -99,7 +99,7 @@ fn the_cache_follows_every_change_to_the_files() {
     assert_eq!(assert_agree(&dir), first_text);
 
     // A damaged cache is ignored and rewritten; a missing one is rebuilt.
-    fs::write(cache_file(&dir), b"BATONDC3 but not really").unwrap();
+    fs::write(cache_file(&dir), b"BATONDC4 but not really").unwrap();
     assert_agree(&dir);
     assert!(fs::read(cache_file(&dir)).unwrap().len() > 100);
     fs::remove_file(cache_file(&dir)).unwrap();

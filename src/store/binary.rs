@@ -269,6 +269,83 @@ impl Hasher64 {
     }
 }
 
+/// A content hash of four lanes over 32-byte blocks: each lane mixes as [`hash`] does, and
+/// none waits on another's multiply, so megabytes hash about three times as fast. The
+/// decision cache keys the knowledge base (8 MB at 10,000 sessions) by it on every `end` and
+/// `context`; the index keeps [`hash`], whose values its manifests hold.
+pub fn wide_hash(bytes: &[u8]) -> u64 {
+    let mut h = WideHasher::new(bytes.len());
+    h.update(bytes);
+    h.finish()
+}
+
+/// [`wide_hash`] of bytes given in parts: the same value as of the parts joined.
+pub struct WideHasher {
+    lanes: [u64; 4],
+    pending: [u8; 32],
+    filled: usize,
+}
+
+impl WideHasher {
+    pub fn new(total_len: usize) -> Self {
+        let seed = 0x243F_6A88_85A3_08D3 ^ (total_len as u64).wrapping_mul(K);
+        WideHasher {
+            lanes: [
+                seed,
+                seed ^ 0x1319_8A2E_0370_7344,
+                seed ^ 0xA409_3822_299F_31D0,
+                seed ^ 0x082E_FA98_EC4E_6C89,
+            ],
+            pending: [0; 32],
+            filled: 0,
+        }
+    }
+
+    fn mix(&mut self, block: &[u8; 32]) {
+        for (i, lane) in self.lanes.iter_mut().enumerate() {
+            let word: [u8; 8] = block[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]);
+            *lane = (*lane ^ u64::from_le_bytes(word))
+                .wrapping_mul(K)
+                .rotate_left(29);
+        }
+    }
+
+    pub fn update(&mut self, mut bytes: &[u8]) {
+        if self.filled > 0 {
+            let take = (32 - self.filled).min(bytes.len());
+            self.pending[self.filled..self.filled + take].copy_from_slice(&bytes[..take]);
+            self.filled += take;
+            bytes = &bytes[take..];
+            if self.filled < 32 {
+                return;
+            }
+            let block = self.pending;
+            self.mix(&block);
+            self.filled = 0;
+        }
+        let mut blocks = bytes.chunks_exact(32);
+        for block in &mut blocks {
+            self.mix(block.try_into().unwrap_or(&[0; 32]));
+        }
+        let rest = blocks.remainder();
+        self.pending[..rest.len()].copy_from_slice(rest);
+        self.filled = rest.len();
+    }
+
+    pub fn finish(mut self) -> u64 {
+        // The last, partial block zero-padded (the length in the seed tells "a" from "a\0").
+        let mut tail = [0u8; 32];
+        tail[..self.filled].copy_from_slice(&self.pending[..self.filled]);
+        self.mix(&tail);
+        let mut h = self
+            .lanes
+            .iter()
+            .fold(0, |h: u64, lane| (h ^ lane).wrapping_mul(K).rotate_left(31));
+        h ^= h >> 32;
+        h.wrapping_mul(K) ^ (h >> 29)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -291,5 +368,30 @@ mod tests {
             }
         }
         assert_ne!(hash(b"abcdefgh1"), hash(b"abcdefgh2"));
+    }
+
+    /// Pinned like [`hash`]'s: a change here makes every decision cache look changed (then
+    /// its magic must change too).
+    #[test]
+    fn wide_hashing_in_parts_equals_hashing_whole() {
+        let bytes: Vec<u8> = (0..100u8).collect();
+        assert_eq!(wide_hash(&bytes), 0x271f_3208_856b_71b9);
+        for a in 0..bytes.len() {
+            for b in a..bytes.len() {
+                let mut h = WideHasher::new(bytes.len());
+                h.update(&bytes[..a]);
+                h.update(&bytes[a..b]);
+                h.update(&bytes[b..]);
+                assert_eq!(h.finish(), wide_hash(&bytes), "{a} {b}");
+            }
+        }
+        // Every byte of every lane counts, and the length tells zero padding apart.
+        for i in 0..bytes.len() {
+            let mut changed = bytes.clone();
+            changed[i] ^= 1;
+            assert_ne!(wide_hash(&changed), wide_hash(&bytes), "{i}");
+        }
+        assert_ne!(wide_hash(b"a"), wide_hash(b"a\0"));
+        assert_ne!(wide_hash(b""), wide_hash(b"\0"));
     }
 }

@@ -23,12 +23,12 @@ use crate::domain::problem::{Problem, Severity};
 use crate::domain::raw_list::Shape;
 use crate::domain::repeats::KeyTable;
 
-use super::binary::{Corrupt, DResult, Dec, Enc, hash};
+use super::binary::{Corrupt, DResult, Dec, Enc, wide_hash as hash};
 use super::fsio;
 use super::layout::Layout;
 
 const FILE: &str = "decisions.cache";
-const MAGIC: &[u8; 8] = b"BATONDC3";
+const MAGIC: &[u8; 8] = b"BATONDC4";
 
 /// One decision as the cache knows it: its repeat key's number and its date's.
 #[derive(Debug, Clone, Copy, PartialEq)]

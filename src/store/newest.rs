@@ -12,7 +12,7 @@ use crate::domain::problem::Problem;
 use crate::domain::repeats::{SeenTexts, groups_of, newest_decisions};
 use crate::domain::text::numbered_lines;
 
-use super::binary::hash as hash_of;
+use super::binary::wide_hash as hash_of;
 use super::decision_cache::{CachedHead, DecisionCache, KnowledgeEntry, LogEntry};
 use super::read::KnowledgeRead;
 

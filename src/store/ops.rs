@@ -22,7 +22,7 @@ use crate::domain::template::Template;
 use crate::domain::time::format_timestamp;
 
 use super::StoreError;
-use super::binary::Hasher64;
+use super::binary::WideHasher;
 use super::config::{self, ConfigError};
 use super::decision_cache::{self, DecisionCache};
 use super::fsio::{self, FileLock, atomic_create, atomic_write, lock, lock_timeout, read_optional};
@@ -649,10 +649,10 @@ impl Store {
             let entry = cache.map(|cache| {
                 scope.spawn(move || {
                     let len = bytes.iter().map(|b| b.len()).sum();
-                    let mut hasher = Hasher64::new(len);
+                    let mut hasher = WideHasher::new(len);
                     bytes.iter().for_each(|b| hasher.update(b));
                     let span = bytes[0].len()..bytes[0].len() + bytes[1].len();
-                    let list_hash = super::binary::hash(bytes[1]);
+                    let list_hash = super::binary::wide_hash(bytes[1]);
                     cache.knowledge_written(k, (len, hasher.finish()), span, list_hash);
                     cache.encode()
                 })

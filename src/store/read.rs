@@ -14,7 +14,7 @@ use crate::domain::problem::Problem;
 use crate::domain::session::SessionRecord;
 use crate::domain::text::BYTE_ORDER_MARK;
 
-use super::binary::hash;
+use super::binary::wide_hash as hash;
 use super::decision_cache::DecisionCache;
 use super::fsio::{FsError, TEMP_MARKER, read_optional};
 use super::layout::Layout;
