@@ -134,9 +134,9 @@ impl Knowledge {
         Ok(k)
     }
 
-    /// `None` whenever the full parse might say something else: then it runs and reports.
     /// The fields but `core_decisions`, and where that list lies in `text` with its shape
-    /// (the caller keeps it as text).
+    /// (the caller keeps it as text). `None` whenever the full parse might say something
+    /// else: then it runs and reports.
     fn parse_keeping_decisions_raw(
         text: &str,
         known: impl Fn(&str) -> Option<Shape>,

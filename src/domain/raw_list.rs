@@ -152,14 +152,14 @@ fn value_depth(v: &Value) -> usize {
     }
 }
 
-/// One pass over valid array text: the items, the largest id number of an item object's
-/// `id` string field (the last `id` of an object counts, as in a map; a non-string `id` is
-/// none), and the nesting depth. Strings are skipped with memchr; only structure is looked at.
 /// The shape of `text` if it is an array (one pass), for a list kept inside a bigger text.
 pub fn shape_of(text: &str) -> Option<Shape> {
     text.starts_with('[').then(|| scan(text))
 }
 
+/// One pass over valid array text: the items, the largest id number of an item object's
+/// `id` string field (the last `id` of an object counts, as in a map; a non-string `id` is
+/// none), and the nesting depth. Strings are skipped with memchr; only structure is looked at.
 fn scan(text: &str) -> Shape {
     let b = text.as_bytes();
     let mut shape = Shape {
