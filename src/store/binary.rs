@@ -218,52 +218,76 @@ pub fn hash(bytes: &[u8]) -> u64 {
 /// of the parts joined. The total length is known up front; it seeds the state.
 pub struct Hasher64 {
     h: u64,
-    pending: [u8; 8],
-    filled: usize,
+    blocks: Blocks<8>,
 }
 
 const K: u64 = 0x9E37_79B9_7F4A_7C15;
+
+/// One lane's step: what both hashes do to each 8-byte word.
+fn mix_word(lane: u64, word: &[u8; 8]) -> u64 {
+    (lane ^ u64::from_le_bytes(*word))
+        .wrapping_mul(K)
+        .rotate_left(29)
+}
+
+/// Bytes given in parts, handed on in whole `N`-byte blocks; the last partial block waits.
+struct Blocks<const N: usize> {
+    pending: [u8; N],
+    filled: usize,
+}
+
+impl<const N: usize> Blocks<N> {
+    fn new() -> Self {
+        Blocks {
+            pending: [0; N],
+            filled: 0,
+        }
+    }
+
+    fn feed(&mut self, mut bytes: &[u8], mut block: impl FnMut(&[u8; N])) {
+        if self.filled > 0 {
+            let take = (N - self.filled).min(bytes.len());
+            self.pending[self.filled..self.filled + take].copy_from_slice(&bytes[..take]);
+            self.filled += take;
+            bytes = &bytes[take..];
+            if self.filled < N {
+                return;
+            }
+            block(&self.pending);
+            self.filled = 0;
+        }
+        let mut whole = bytes.chunks_exact(N);
+        for b in &mut whole {
+            block(b.try_into().unwrap_or(&[0; N]));
+        }
+        let rest = whole.remainder();
+        self.pending[..rest.len()].copy_from_slice(rest);
+        self.filled = rest.len();
+    }
+
+    /// The partial block, zero-padded (the length in the seed tells "a" from "a\0").
+    fn tail(&self) -> [u8; N] {
+        let mut tail = [0u8; N];
+        tail[..self.filled].copy_from_slice(&self.pending[..self.filled]);
+        tail
+    }
+}
 
 impl Hasher64 {
     pub fn new(total_len: usize) -> Self {
         Hasher64 {
             h: 0x243F_6A88_85A3_08D3 ^ (total_len as u64).wrapping_mul(K),
-            pending: [0; 8],
-            filled: 0,
+            blocks: Blocks::new(),
         }
     }
 
-    fn mix(&mut self, word: [u8; 8]) {
-        self.h = (self.h ^ u64::from_le_bytes(word))
-            .wrapping_mul(K)
-            .rotate_left(29);
-    }
-
-    pub fn update(&mut self, mut bytes: &[u8]) {
-        if self.filled > 0 {
-            let take = (8 - self.filled).min(bytes.len());
-            self.pending[self.filled..self.filled + take].copy_from_slice(&bytes[..take]);
-            self.filled += take;
-            bytes = &bytes[take..];
-            if self.filled < 8 {
-                return;
-            }
-            self.mix(self.pending);
-            self.filled = 0;
-        }
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            self.mix(c.try_into().unwrap_or([0; 8]));
-        }
-        let rest = chunks.remainder();
-        self.pending[..rest.len()].copy_from_slice(rest);
-        self.filled = rest.len();
+    pub fn update(&mut self, bytes: &[u8]) {
+        let h = &mut self.h;
+        self.blocks.feed(bytes, |word| *h = mix_word(*h, word));
     }
 
     pub fn finish(self) -> u64 {
-        let mut tail = [0u8; 8];
-        tail[..self.filled].copy_from_slice(&self.pending[..self.filled]);
-        let mut h = (self.h ^ u64::from_le_bytes(tail)).wrapping_mul(K);
+        let mut h = (self.h ^ u64::from_le_bytes(self.blocks.tail())).wrapping_mul(K);
         h ^= h >> 32;
         h.wrapping_mul(K) ^ (h >> 29)
     }
@@ -282,8 +306,7 @@ pub fn wide_hash(bytes: &[u8]) -> u64 {
 /// [`wide_hash`] of bytes given in parts: the same value as of the parts joined.
 pub struct WideHasher {
     lanes: [u64; 4],
-    pending: [u8; 32],
-    filled: usize,
+    blocks: Blocks<32>,
 }
 
 impl WideHasher {
@@ -296,47 +319,23 @@ impl WideHasher {
                 seed ^ 0xA409_3822_299F_31D0,
                 seed ^ 0x082E_FA98_EC4E_6C89,
             ],
-            pending: [0; 32],
-            filled: 0,
+            blocks: Blocks::new(),
         }
     }
 
-    fn mix(&mut self, block: &[u8; 32]) {
-        for (i, lane) in self.lanes.iter_mut().enumerate() {
-            let word: [u8; 8] = block[i * 8..i * 8 + 8].try_into().unwrap_or([0; 8]);
-            *lane = (*lane ^ u64::from_le_bytes(word))
-                .wrapping_mul(K)
-                .rotate_left(29);
+    fn mix(lanes: &mut [u64; 4], block: &[u8; 32]) {
+        for (i, lane) in lanes.iter_mut().enumerate() {
+            *lane = mix_word(*lane, block[i * 8..i * 8 + 8].try_into().unwrap_or(&[0; 8]));
         }
     }
 
-    pub fn update(&mut self, mut bytes: &[u8]) {
-        if self.filled > 0 {
-            let take = (32 - self.filled).min(bytes.len());
-            self.pending[self.filled..self.filled + take].copy_from_slice(&bytes[..take]);
-            self.filled += take;
-            bytes = &bytes[take..];
-            if self.filled < 32 {
-                return;
-            }
-            let block = self.pending;
-            self.mix(&block);
-            self.filled = 0;
-        }
-        let mut blocks = bytes.chunks_exact(32);
-        for block in &mut blocks {
-            self.mix(block.try_into().unwrap_or(&[0; 32]));
-        }
-        let rest = blocks.remainder();
-        self.pending[..rest.len()].copy_from_slice(rest);
-        self.filled = rest.len();
+    pub fn update(&mut self, bytes: &[u8]) {
+        let lanes = &mut self.lanes;
+        self.blocks.feed(bytes, |block| Self::mix(lanes, block));
     }
 
     pub fn finish(mut self) -> u64 {
-        // The last, partial block zero-padded (the length in the seed tells "a" from "a\0").
-        let mut tail = [0u8; 32];
-        tail[..self.filled].copy_from_slice(&self.pending[..self.filled]);
-        self.mix(&tail);
+        Self::mix(&mut self.lanes, &self.blocks.tail());
         let mut h = self
             .lanes
             .iter()
